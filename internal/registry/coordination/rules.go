@@ -1,0 +1,7 @@
+// Package coordination holds the defaulting, validation and table rules of the coordination API group.
+package coordination
+
+import "github.com/bosun-dev/bosun/internal/registry"
+
+// Rules returns the rules of every kind in the group.
+func Rules() registry.RulesSet { return registry.RulesSet{} }

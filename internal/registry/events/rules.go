@@ -1,0 +1,7 @@
+// Package events holds the defaulting, validation and table rules of the events API group.
+package events
+
+import "github.com/bosun-dev/bosun/internal/registry"
+
+// Rules returns the rules of every kind in the group.
+func Rules() registry.RulesSet { return registry.RulesSet{} }
