@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 )
 
 // Resource is one REST resource as discovery and the REST handler see it.
@@ -42,6 +43,8 @@ type Resource struct {
 	StoragePrefix string
 	ToStorage     func(runtime.Object) (runtime.Object, error)
 	FromStorage   func(runtime.Object) (runtime.Object, error)
+	// Schema is the OpenAPI schema of a custom resource version (nil for built-ins, which are derived from their Go types).
+	Schema *spec.Schema
 }
 
 // StandardVerbs are the verbs a plain resource serves.
