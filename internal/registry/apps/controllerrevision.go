@@ -18,7 +18,9 @@ import (
 
 func controllerRevisionRules() registry.Rules {
 	return registry.Rules{
-		Validate: func(obj runtime.Object) field.ErrorList { return validateControllerRevision(obj.(*appsv1.ControllerRevision)) },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validateControllerRevision(obj.(*appsv1.ControllerRevision))
+		},
 		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
 			n, o := obj.(*appsv1.ControllerRevision), old.(*appsv1.ControllerRevision)
 			errs := validateControllerRevision(n)

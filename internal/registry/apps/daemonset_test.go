@@ -82,7 +82,10 @@ func TestDaemonSetTemplateGeneration(t *testing.T) {
 func TestDaemonSetUpdateStatusTable(t *testing.T) {
 	r := daemonSetRules()
 	old := daemonSet(nil)
-	n := daemonSet(func(ds *appsv1.DaemonSet) { ds.Spec.Selector.MatchLabels["x"] = "y"; ds.Spec.Template.Labels["x"] = "y" })
+	n := daemonSet(func(ds *appsv1.DaemonSet) {
+		ds.Spec.Selector.MatchLabels["x"] = "y"
+		ds.Spec.Template.Labels["x"] = "y"
+	})
 	wantErrors(t, r.ValidateUpdate(n, old), `spec.selector: Invalid value: {"matchLabels":{"app":"web","x":"y"}}: field is immutable`)
 
 	st := daemonSet(func(ds *appsv1.DaemonSet) { ds.Status.NumberReady = -1 })

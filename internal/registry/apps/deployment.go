@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -16,8 +16,10 @@ import (
 
 func deploymentRules() registry.Rules {
 	return registry.Rules{
-		Default:  func(obj runtime.Object) { defaultDeployment(obj.(*appsv1.Deployment)) },
-		Validate: func(obj runtime.Object) field.ErrorList { return validateDeploymentSpec(&obj.(*appsv1.Deployment).Spec, field.NewPath("spec")) },
+		Default: func(obj runtime.Object) { defaultDeployment(obj.(*appsv1.Deployment)) },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validateDeploymentSpec(&obj.(*appsv1.Deployment).Spec, field.NewPath("spec"))
+		},
 		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
 			return validateDeploymentUpdate(obj.(*appsv1.Deployment), old.(*appsv1.Deployment))
 		},

@@ -16,8 +16,10 @@ import (
 
 func replicaSetRules() registry.Rules {
 	return registry.Rules{
-		Default:  func(obj runtime.Object) { defaultReplicaSet(obj.(*appsv1.ReplicaSet)) },
-		Validate: func(obj runtime.Object) field.ErrorList { return validateReplicaSetSpec(&obj.(*appsv1.ReplicaSet).Spec, field.NewPath("spec")) },
+		Default: func(obj runtime.Object) { defaultReplicaSet(obj.(*appsv1.ReplicaSet)) },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validateReplicaSetSpec(&obj.(*appsv1.ReplicaSet).Spec, field.NewPath("spec"))
+		},
 		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
 			n, o := obj.(*appsv1.ReplicaSet), old.(*appsv1.ReplicaSet)
 			errs := validateReplicaSetSpec(&n.Spec, field.NewPath("spec"))

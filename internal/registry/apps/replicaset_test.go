@@ -51,7 +51,10 @@ func TestReplicaSetValidate(t *testing.T) {
 func TestReplicaSetUpdateAndStatus(t *testing.T) {
 	r := replicaSetRules()
 	old := replicaSet(nil)
-	n := replicaSet(func(rs *appsv1.ReplicaSet) { rs.Spec.Selector.MatchLabels["x"] = "y"; rs.Spec.Template.Labels["x"] = "y" })
+	n := replicaSet(func(rs *appsv1.ReplicaSet) {
+		rs.Spec.Selector.MatchLabels["x"] = "y"
+		rs.Spec.Template.Labels["x"] = "y"
+	})
 	wantErrors(t, r.ValidateUpdate(n, old), `spec.selector: Invalid value: {"matchLabels":{"app":"web","x":"y"}}: field is immutable`)
 
 	st := replicaSet(func(rs *appsv1.ReplicaSet) {
