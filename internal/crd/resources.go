@@ -1,0 +1,335 @@
+package crd
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
+
+// ErrConversionWebhook is returned when objects would need converting
+// between versions of a CRD whose conversion strategy is Webhook.
+var ErrConversionWebhook = errors.New("conversion webhook not supported")
+
+// Resources returns one registry.Resource per served version of crd. The
+// names used are spec.names; the controller substitutes the accepted names
+// before calling it. Every version stores under StoragePrefix
+// "<group>/<plural>" in the storage version; ToStorage and FromStorage
+// rewrite apiVersion between the two (conversion strategy None).
+func Resources(crd *apiextv1.CustomResourceDefinition) ([]*registry.Resource, error) {
+	return resources(crd, time.Now)
+}
+
+func resources(crd *apiextv1.CustomResourceDefinition, now func() time.Time) ([]*registry.Resource, error) {
+	storage := storageVersion(crd)
+	if storage == "" {
+		return nil, fmt.Errorf("crd %s: no storage version", crd.Name)
+	}
+	var out []*registry.Resource
+	for i := range crd.Spec.Versions {
+		v := &crd.Spec.Versions[i]
+		if !v.Served {
+			continue
+		}
+		r, err := newResource(crd, v, storage, now)
+		if err != nil {
+			return nil, fmt.Errorf("crd %s version %s: %w", crd.Name, v.Name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func storageVersion(crd *apiextv1.CustomResourceDefinition) string {
+	for _, v := range crd.Spec.Versions {
+		if v.Storage {
+			return v.Name
+		}
+	}
+	return ""
+}
+
+// version is what the rules of one served version close over, built once
+// per CRD: the schema, its validator, compiled CEL rules, the table and the
+// selectable fields.
+type version struct {
+	group, name, kind string
+	schema            *apiextv1.JSONSchemaProps
+	preserveUnknown   bool // spec.preserveUnknownFields: no pruning
+	validator         *schemaValidator
+	cel               *celNode
+	table             *table
+	selectable        map[string]*column
+	scale             *apiextv1.CustomResourceSubresourceScale
+}
+
+func newResource(crd *apiextv1.CustomResourceDefinition, v *apiextv1.CustomResourceDefinitionVersion, storage string, now func() time.Time) (*registry.Resource, error) {
+	group, names := crd.Spec.Group, crd.Spec.Names
+	gv := schema.GroupVersion{Group: group, Version: v.Name}
+	ver := &version{group: group, name: v.Name, kind: names.Kind, schema: versionSchema(v), preserveUnknown: crd.Spec.PreserveUnknownFields}
+	var err error
+	if ver.validator, err = newSchemaValidator(ver.schema); err != nil {
+		return nil, err
+	}
+	var errs field.ErrorList
+	if ver.cel, errs = compileCEL(ver.schema, field.NewPath("schema")); len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	if ver.table, err = newTable(v.AdditionalPrinterColumns, now); err != nil {
+		return nil, err
+	}
+	for _, sf := range v.SelectableFields {
+		jp, err := parseColumnPath(sf.JSONPath, sf.JSONPath)
+		if err != nil {
+			return nil, fmt.Errorf("selectable field %q: %w", sf.JSONPath, err)
+		}
+		if ver.selectable == nil {
+			ver.selectable = map[string]*column{}
+		}
+		ver.selectable[sf.JSONPath[1:]] = &column{typ: "string", jp: jp}
+	}
+	published, err := publishedSchema(ver.schema, group, v.Name, names.Kind)
+	if err != nil {
+		return nil, err
+	}
+	r := &registry.Resource{
+		GVR:           gv.WithResource(names.Plural),
+		Kind:          names.Kind,
+		ListKind:      names.ListKind,
+		SingularName:  names.Singular,
+		Namespaced:    crd.Spec.Scope == apiextv1.NamespaceScoped,
+		ShortNames:    append([]string(nil), names.ShortNames...),
+		Categories:    append([]string(nil), names.Categories...),
+		New:           newObject(gv.WithKind(names.Kind)),
+		NewList:       newList(gv.WithKind(names.ListKind)),
+		StoragePrefix: group + "/" + names.Plural,
+		Rules:         ver.rules(),
+		Schema:        published,
+	}
+	if sub := v.Subresources; sub != nil {
+		r.Status = sub.Status != nil
+		if sub.Scale != nil {
+			ver.scale = sub.Scale
+			r.Scale = &registry.ScalePaths{SpecReplicas: sub.Scale.SpecReplicasPath, StatusReplicas: sub.Scale.StatusReplicasPath}
+			if sub.Scale.LabelSelectorPath != nil {
+				r.Scale.LabelSelector = *sub.Scale.LabelSelectorPath
+			}
+		}
+	}
+	convertible := crd.Spec.Conversion == nil || crd.Spec.Conversion.Strategy != apiextv1.WebhookConverter
+	storageGV := schema.GroupVersion{Group: group, Version: storage}.String()
+	r.ToStorage = func(obj runtime.Object) (runtime.Object, error) {
+		return setAPIVersion(obj, storageGV, convertible)
+	}
+	r.FromStorage = func(obj runtime.Object) (runtime.Object, error) {
+		out, err := setAPIVersion(obj, gv.String(), convertible)
+		if err != nil {
+			return nil, err
+		}
+		// Defaults apply on read too, so objects stored before a default
+		// was added show it.
+		if u, ok := out.(*unstructured.Unstructured); ok {
+			applyDefaults(u.Object, ver.schema)
+		}
+		return out, nil
+	}
+	return r, nil
+}
+
+func newObject(gvk schema.GroupVersionKind) func() runtime.Object {
+	return func() runtime.Object {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		return u
+	}
+}
+
+func newList(gvk schema.GroupVersionKind) func() runtime.Object {
+	return func() runtime.Object {
+		l := &unstructured.UnstructuredList{}
+		l.SetGroupVersionKind(gvk)
+		return l
+	}
+}
+
+// setAPIVersion converts obj to apiVersion. With conversion strategy None
+// versions differ only in apiVersion; with Webhook, any real change of
+// version fails.
+func setAPIVersion(obj runtime.Object, apiVersion string, convertible bool) (runtime.Object, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil, fmt.Errorf("convert to %s: expected *unstructured.Unstructured, got %T", apiVersion, obj)
+	}
+	if u.GetAPIVersion() == apiVersion {
+		return u.DeepCopy(), nil
+	}
+	if !convertible {
+		return nil, fmt.Errorf("convert %s to %s: %w", u.GetAPIVersion(), apiVersion, ErrConversionWebhook)
+	}
+	out := u.DeepCopy()
+	out.SetAPIVersion(apiVersion)
+	return out, nil
+}
+
+// rules builds the per-kind rules of one version.
+func (v *version) rules() registry.Rules {
+	r := registry.Rules{
+		Default: func(obj runtime.Object) {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				applyDefaults(u.Object, v.schema)
+			}
+		},
+		Prune: func(obj runtime.Object) []string {
+			u, ok := obj.(*unstructured.Unstructured)
+			if !ok || v.preserveUnknown || v.schema == nil {
+				return nil
+			}
+			return prune(u.Object, v.schema)
+		},
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return v.validate(obj, nil)
+		},
+		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+			return v.validate(obj, old)
+		},
+		ValidateStatusUpdate: func(obj, old runtime.Object) field.ErrorList {
+			return v.validate(obj, old)
+		},
+		Columns: v.table.columns,
+		Row:     v.table.row,
+	}
+	if len(v.selectable) > 0 {
+		r.Fields = v.fields
+	}
+	return r
+}
+
+// validate checks an object against the version's schema, its list-type
+// invariants and then its CEL rules. Rules are skipped when the object has
+// type errors, since they would see values of the wrong type.
+func (v *version) validate(obj, old runtime.Object) field.ErrorList {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return field.ErrorList{field.InternalError(nil, fmt.Errorf("expected *unstructured.Unstructured, got %T", obj))}
+	}
+	var errs field.ErrorList
+	if want := (schema.GroupVersion{Group: v.group, Version: v.name}).String(); u.GetAPIVersion() != want {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), u.GetAPIVersion(), "must be "+want))
+	}
+	if u.GetKind() != v.kind {
+		errs = append(errs, field.Invalid(field.NewPath("kind"), u.GetKind(), "must be "+v.kind))
+	}
+	errs = append(errs, v.validator.validate(nil, u.Object)...)
+	errs = append(errs, validateListTypes(nil, u.Object, v.schema)...)
+	errs = append(errs, v.validateScale(u)...)
+	if v.cel == nil {
+		return errs
+	}
+	for _, e := range errs {
+		if e.Type == field.ErrorTypeTypeInvalid {
+			return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
+		}
+	}
+	var oldObj map[string]interface{}
+	if ou, ok := old.(*unstructured.Unstructured); ok && ou != nil {
+		oldObj = ou.Object
+	}
+	return append(errs, v.cel.celValidate(u.Object, oldObj)...)
+}
+
+// validateScale checks the replica and selector fields the scale
+// subresource reads.
+func (v *version) validateScale(u *unstructured.Unstructured) field.ErrorList {
+	if v.scale == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	check := func(path string) {
+		val, found, p := lookupPath(u.Object, path)
+		if !found || val == nil {
+			return
+		}
+		n, ok := val.(int64)
+		if !ok {
+			errs = append(errs, field.Invalid(p, val, "should be an integer"))
+			return
+		}
+		if n < 0 {
+			errs = append(errs, field.Invalid(p, n, "should be a non-negative integer"))
+		} else if n > 1<<31-1 {
+			errs = append(errs, field.Invalid(p, n, "should be less than or equal to 2147483647"))
+		}
+	}
+	check(v.scale.SpecReplicasPath)
+	check(v.scale.StatusReplicasPath)
+	if v.scale.LabelSelectorPath != nil {
+		if val, found, p := lookupPath(u.Object, *v.scale.LabelSelectorPath); found && val != nil {
+			if _, ok := val.(string); !ok {
+				errs = append(errs, field.Invalid(p, val, "must be a string"))
+			}
+		}
+	}
+	return errs
+}
+
+// lookupPath reads a simple dotted path (".spec.replicas").
+func lookupPath(obj map[string]interface{}, path string) (interface{}, bool, *field.Path) {
+	var p *field.Path
+	var cur interface{} = obj
+	for _, seg := range splitDotted(path) {
+		m, ok := cur.(map[string]interface{})
+		if !ok {
+			return nil, false, nil
+		}
+		if p == nil {
+			p = field.NewPath(seg)
+		} else {
+			p = p.Child(seg)
+		}
+		cur, ok = m[seg]
+		if !ok {
+			return nil, false, nil
+		}
+	}
+	return cur, true, p
+}
+
+func splitDotted(path string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(path); i++ {
+		if i == len(path) || path[i] == '.' {
+			if start >= 0 && i > start {
+				out = append(out, path[start:i])
+			}
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// fields returns the CRD's selectableFields of obj, as strings.
+func (v *version) fields(obj runtime.Object) fields.Set {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil
+	}
+	out := fields.Set{}
+	for name, c := range v.selectable {
+		val := c.cell(u.Object, time.Now)
+		if val == nil {
+			out[name] = ""
+			continue
+		}
+		out[name] = fmt.Sprint(val)
+	}
+	return out
+}
