@@ -18,6 +18,9 @@ var (
 	ErrConflict   = errors.New("conflict")    // 409 Conflict (resourceVersion precondition failed)
 	ErrGone       = errors.New("gone")        // 410 Expired / Gone (compacted or too old)
 	ErrBadVersion = errors.New("bad version") // 400 invalid resourceVersion / continue token
+	// ErrTooLarge: the watch cache did not reach the requested resourceVersion
+	// in time; Kubernetes answers 504 Timeout with cause ResourceVersionTooLarge.
+	ErrTooLarge = errors.New("too large resource version")
 )
 
 // EventType is watch.EventType's string form: ADDED, MODIFIED, DELETED, BOOKMARK, ERROR.

@@ -1,0 +1,305 @@
+package storage
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/btree"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// outBuffer is the capacity of the channel Watch returns; it lets the
+// handler see that more events are ready and flush once for several.
+const outBuffer = 64
+
+// Watch implements Interface.Watch from the watch cache.
+//
+// ResourceVersion "" (without SendInitialEvents) starts from now; "0" first
+// sends the current state as Added events; N replays the cached events after
+// N, and is ErrGone when they are no longer kept. SendInitialEvents=true
+// sends the state at (at least) ResourceVersion as Added events and then a
+// Bookmark with InitialEventsEnd, whether or not AllowBookmarks is set.
+func (s *Store) Watch(ctx context.Context, prefix string, opts WatchOptions) (<-chan Event, error) {
+	if err := s.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
+	w := &watcher{
+		prefix:    prefix,
+		pred:      opts.Predicate,
+		bookmarks: opts.AllowBookmarks,
+		in:        make(chan *event, s.opts.WatchBuffer),
+		out:       make(chan Event, outBuffer),
+	}
+	var from int64 // replay events after from; 0: start at the cache's revision
+	switch rv := opts.ResourceVersion; {
+	case rv == "" && initial:
+		cur, err := s.currentRevision(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.waitFor(ctx, cur); err != nil {
+			return nil, err
+		}
+		w.snapshot, w.endMarker = true, true
+	case rv == "":
+	case rv == "0":
+		w.snapshot = opts.SendInitialEvents == nil || initial
+		w.endMarker = initial
+	default:
+		n, err := parseRV(rv)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.waitFor(ctx, n); err != nil {
+			return nil, err
+		}
+		if initial {
+			w.snapshot, w.endMarker = true, true
+		} else {
+			from = n
+		}
+	}
+
+	s.mu.Lock()
+	if w.snapshot {
+		w.snap, w.snapRev = s.tree.Clone(), s.rev
+	}
+	if from != 0 {
+		evs, ok := s.events.since(from, prefix)
+		if !ok {
+			oldest := s.events.floor
+			s.mu.Unlock()
+			return nil, tooOld(from, oldest)
+		}
+		w.replay = evs
+	}
+	s.watchers.add(w)
+	s.mu.Unlock()
+
+	go s.serve(ctx, w)
+	return w.out, nil
+}
+
+// watcher is one Watch call: the cache hands it events through in; its own
+// goroutine (serve) filters them into out.
+type watcher struct {
+	prefix    string
+	pred      Predicate
+	bookmarks bool
+	in        chan *event
+	out       chan Event
+
+	// Sent before the events from in, in this order.
+	snapshot  bool                  // send snap as Added events
+	snap      *btree.BTreeG[*entry] // the cache at snapRev
+	snapRev   int64
+	endMarker bool // then a Bookmark with InitialEventsEnd
+	replay    []*event
+}
+
+func (s *Store) serve(ctx context.Context, w *watcher) {
+	defer close(w.out)
+	defer s.unregister(w)
+	send := func(ev Event) bool {
+		select {
+		case w.out <- ev:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if w.snap != nil {
+		ok := true
+		lo, hi := &entry{key: w.prefix}, &entry{key: clientv3.GetPrefixRangeEnd(w.prefix)}
+		w.snap.AscendRange(lo, hi, func(en *entry) bool {
+			if w.pred == nil || w.pred(en.obj) {
+				ok = send(Event{Type: Added, Object: en.obj, Revision: en.rev})
+			}
+			return ok
+		})
+		w.snap = nil
+		if !ok {
+			return
+		}
+	}
+	if w.endMarker && !send(Event{Type: Bookmark, Revision: w.snapRev, InitialEventsEnd: true}) {
+		return
+	}
+	for _, e := range w.replay {
+		if ev, ok := w.convert(e); ok && !send(ev) {
+			return
+		}
+	}
+	w.replay = nil
+	for {
+		select {
+		case e, ok := <-w.in:
+			if !ok {
+				return
+			}
+			if ev, ok := w.convert(e); ok && !send(ev) {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// convert applies w's predicate: an object that starts matching is Added, one
+// that stops matching is Deleted (its last matching state at the event's
+// revision), as Kubernetes does.
+func (w *watcher) convert(e *event) (Event, bool) {
+	ev := Event{Type: e.typ, Object: e.obj, Revision: e.rev}
+	if e.typ == Bookmark || w.pred == nil {
+		return ev, true
+	}
+	switch e.typ {
+	case Added, Deleted:
+		return ev, w.pred(e.obj)
+	}
+	now, before := w.pred(e.obj), w.pred(e.prev)
+	switch {
+	case now && before:
+		return ev, true
+	case now:
+		ev.Type = Added
+		return ev, true
+	case before:
+		ev.Type, ev.Object = Deleted, e.prevAtRev()
+		return ev, true
+	}
+	return ev, false
+}
+
+func (s *Store) unregister(w *watcher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers.remove(w)
+}
+
+// bookmarkLoop sends a Bookmark to every watcher that allows them each
+// BookmarkInterval, and asks etcd for progress so idle caches move on.
+func (s *Store) bookmarkLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.BookmarkInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.requestProgress()
+		s.mu.Lock()
+		s.watchers.bookmark(&event{typ: Bookmark, rev: s.rev})
+		s.mu.Unlock()
+	}
+}
+
+// watcherSet indexes watchers by prefix so an event reaches only the
+// watchers of prefixes of its key. The Store's mu guards it.
+type watcherSet struct {
+	byPrefix map[string]map[*watcher]struct{} // prefixes ending in "/"
+	other    map[*watcher]struct{}            // any other prefix
+	n        int
+}
+
+func newWatcherSet() watcherSet {
+	return watcherSet{byPrefix: map[string]map[*watcher]struct{}{}, other: map[*watcher]struct{}{}}
+}
+
+func (ws *watcherSet) add(w *watcher) {
+	ws.n++
+	if p := w.prefix; p != "" && p[len(p)-1] == '/' {
+		m := ws.byPrefix[p]
+		if m == nil {
+			m = map[*watcher]struct{}{}
+			ws.byPrefix[p] = m
+		}
+		m[w] = struct{}{}
+		return
+	}
+	ws.other[w] = struct{}{}
+}
+
+// remove reports whether w was in the set.
+func (ws *watcherSet) remove(w *watcher) bool {
+	if m := ws.byPrefix[w.prefix]; m != nil {
+		if _, ok := m[w]; ok {
+			delete(m, w)
+			if len(m) == 0 {
+				delete(ws.byPrefix, w.prefix)
+			}
+			ws.n--
+			return true
+		}
+	}
+	if _, ok := ws.other[w]; ok {
+		delete(ws.other, w)
+		ws.n--
+		return true
+	}
+	return false
+}
+
+// dispatch queues e for every watcher of a prefix of e.key. A watcher whose
+// queue is full is dropped and its queue closed: it ends after what it has.
+func (ws *watcherSet) dispatch(e *event, log *slog.Logger) {
+	if ws.n == 0 {
+		return
+	}
+	for i := 0; i < len(e.key); i++ {
+		if e.key[i] != '/' {
+			continue
+		}
+		for w := range ws.byPrefix[e.key[:i+1]] {
+			ws.offer(w, e, log)
+		}
+	}
+	for w := range ws.other {
+		if hasPrefix(e.key, w.prefix) {
+			ws.offer(w, e, log)
+		}
+	}
+}
+
+func (ws *watcherSet) offer(w *watcher, e *event, log *slog.Logger) {
+	select {
+	case w.in <- e:
+	default:
+		log.Warn("Closing watcher that fell behind", "prefix", w.prefix, "queued", len(w.in))
+		ws.remove(w)
+		close(w.in)
+	}
+}
+
+// bookmark queues e for watchers that allow bookmarks, skipping full queues.
+func (ws *watcherSet) bookmark(e *event) {
+	ws.each(func(w *watcher) {
+		if w.bookmarks {
+			select {
+			case w.in <- e:
+			default:
+			}
+		}
+	})
+}
+
+// closeAll ends every watcher.
+func (ws *watcherSet) closeAll() {
+	ws.each(func(w *watcher) { close(w.in) })
+	*ws = newWatcherSet()
+}
+
+func (ws *watcherSet) each(fn func(*watcher)) {
+	for _, m := range ws.byPrefix {
+		for w := range m {
+			fn(w)
+		}
+	}
+	for w := range ws.other {
+		fn(w)
+	}
+}
