@@ -1,0 +1,213 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
+
+// writeOptions are the query parameters every write takes.
+type writeOptions struct {
+	dryRun  bool
+	manager string
+	fv      fieldValidation
+}
+
+func parseWriteOptions(r *http.Request) (writeOptions, error) {
+	q := r.URL.Query()
+	opts := writeOptions{manager: managerName(r)}
+	for _, d := range q["dryRun"] {
+		if d != "All" {
+			return opts, apierrors.NewBadRequest(fmt.Sprintf("Invalid dryRun value %q: only \"All\" is supported", d))
+		}
+		opts.dryRun = true
+	}
+	fv, err := parseFieldValidation(r)
+	opts.fv = fv
+	return opts, err
+}
+
+func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
+	opts, err := parseWriteOptions(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	obj, err := s.decodeObject(w, res, body, contentType(r), opts.fv)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if handled := s.createVirtual(w, r, res, obj); handled {
+		return
+	}
+	out, err := s.create(r.Context(), res, obj, info.Namespace, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeObject(w, r, http.StatusCreated, out)
+}
+
+// create runs the whole create pipeline on a decoded object: system fields,
+// defaulting, admission, validation, managed fields, allocation and storage.
+func (s *Server) create(ctx context.Context, res *registry.Resource, obj runtime.Object, namespace string, opts writeOptions) (runtime.Object, error) {
+	return s.createWith(ctx, res, obj, namespace, opts, nil)
+}
+
+// createWith is create with managedFields set by track instead of the
+// resource's field manager (server-side apply computed them already).
+func (s *Server) createWith(ctx context.Context, res *registry.Resource, obj runtime.Object, namespace string, opts writeOptions, track func(runtime.Object) runtime.Object) (runtime.Object, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	gr := res.GVR.GroupResource()
+	if res.Namespaced {
+		if m.GetNamespace() == "" {
+			m.SetNamespace(namespace)
+		} else if namespace != "" && m.GetNamespace() != namespace {
+			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	} else {
+		m.SetNamespace("")
+	}
+	if m.GetName() == "" && m.GetGenerateName() != "" {
+		m.SetName(m.GetGenerateName() + nameSuffix())
+	}
+	if res.Namespaced {
+		if err := s.admitNamespace(ctx, gr, m.GetNamespace(), m.GetName()); err != nil {
+			return nil, err
+		}
+	}
+	setCreateSystemFields(obj, m)
+	if res.Rules.Default != nil {
+		res.Rules.Default(obj)
+	}
+	if res.Status && !keepsStatusOnCreate(res) {
+		clearStatus(obj)
+	}
+	if res.Rules.PrepareForCreate != nil {
+		res.Rules.PrepareForCreate(obj)
+	}
+	if err := validateCreate(res, obj, m); err != nil {
+		return nil, err
+	}
+	if track != nil {
+		obj = track(obj)
+	} else {
+		fm, err := s.managers.get(res, "")
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		obj = fm.UpdateNoErrors(res.New(), obj, opts.manager)
+	}
+	return s.allocateAndStore(ctx, res, obj, opts)
+}
+
+// allocateAndStore allocates what the object needs (Service IPs and ports) and
+// writes it, releasing the allocation when the write fails or is a dry run.
+func (s *Server) allocateAndStore(ctx context.Context, res *registry.Resource, obj runtime.Object, opts writeOptions) (runtime.Object, error) {
+	gr := res.GVR.GroupResource()
+	m, _ := meta.Accessor(obj)
+	release := func() {}
+	if svc, ok := obj.(*corev1.Service); ok && s.cfg.Services != nil {
+		rel, err := s.cfg.Services.Allocate(svc, nil, opts.dryRun)
+		if err != nil {
+			return nil, err
+		}
+		release = rel
+	}
+	if opts.dryRun {
+		release()
+		return obj, nil
+	}
+	key := s.key(res, m.GetNamespace(), m.GetName())
+	stored, err := s.toStorage(res, obj)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	out, err := s.store.Create(ctx, key, stored)
+	if err != nil {
+		release()
+		return nil, storageError(err, gr, m.GetName())
+	}
+	return s.fromStorage(res, out)
+}
+
+// keepsStatusOnCreate: nodes register with their status, as kubelet does.
+func keepsStatusOnCreate(res *registry.Resource) bool {
+	return res.GVR.Group == "" && res.GVR.Resource == "nodes"
+}
+
+func setCreateSystemFields(obj runtime.Object, m metav1.Object) {
+	m.SetUID(types.UID(uuid.NewUUID()))
+	m.SetCreationTimestamp(metav1.NewTime(time.Now().Truncate(time.Second)))
+	m.SetDeletionTimestamp(nil)
+	m.SetDeletionGracePeriodSeconds(nil)
+	m.SetResourceVersion("")
+	m.SetSelfLink("")
+	if hasSpec(obj) {
+		m.SetGeneration(1)
+	} else {
+		m.SetGeneration(0)
+	}
+}
+
+func validateCreate(res *registry.Resource, obj runtime.Object, m metav1.Object) error {
+	nameFn := validation.NameIsDNSSubdomain
+	if res.Rules.NameValidation != nil {
+		nameFn = res.Rules.NameValidation
+	}
+	errs := validation.ValidateObjectMetaAccessor(m, res.Namespaced, validation.ValidateNameFunc(nameFn), field.NewPath("metadata"))
+	if res.Rules.Validate != nil {
+		errs = append(errs, res.Rules.Validate(obj)...)
+	}
+	if len(errs) > 0 {
+		return apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
+	}
+	return nil
+}
+
+// admitNamespace refuses writes into a namespace that does not exist or is
+// being deleted, as the NamespaceLifecycle admission plugin does.
+func (s *Server) admitNamespace(ctx context.Context, gr schema.GroupResource, namespace, name string) error {
+	if namespace == "" {
+		return apierrors.NewBadRequest("namespace is required for a namespaced resource")
+	}
+	obj, err := s.store.Get(ctx, s.namespaceKey(namespace))
+	if err != nil {
+		if apierrors.IsNotFound(storageError(err, nsGR, namespace)) {
+			return apierrors.NewNotFound(nsGR, namespace)
+		}
+		return storageError(err, nsGR, namespace)
+	}
+	if ns, ok := obj.(*corev1.Namespace); ok && (ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating) {
+		err := apierrors.NewForbidden(gr, name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", namespace))
+		err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
+			Type: corev1.NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", namespace), Field: "metadata.namespace",
+		})
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+
+	"github.com/bosun-dev/bosun/internal/apiserver/storage"
+	"github.com/bosun-dev/bosun/internal/registry"
+	"github.com/bosun-dev/bosun/internal/registry/builtin"
+)
+
+var rawProtobuf = protobuf.NewRawSerializer(builtin.Scheme, builtin.Scheme)
+
+// defaultWatchTimeout bounds watches that name no timeoutSeconds, randomized
+// like kube-apiserver's min-request-timeout so reconnects spread out.
+func defaultWatchTimeout() time.Duration {
+	return 30*time.Minute + time.Duration(rand.Int64N(int64(30*time.Minute)))
+}
+
+func (s *Server) serveWatch(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
+	q := r.URL.Query()
+	sel, err := parseSelection(r, res)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	_, custom := res.New().(*unstructured.Unstructured)
+	out, err := negotiate(r, true, !custom)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	opts := storage.WatchOptions{
+		ResourceVersion: q.Get("resourceVersion"),
+		AllowBookmarks:  q.Get("allowWatchBookmarks") == "true" && out.as == "",
+		Predicate:       sel.predicate(res),
+	}
+	if v := q.Get("sendInitialEvents"); v != "" {
+		b := v == "true"
+		opts.SendInitialEvents = &b
+		if b && q.Get("resourceVersionMatch") != string(metav1.ResourceVersionMatchNotOlderThan) {
+			s.writeError(w, r, apierrors.NewInvalid(schemaGK("ListOptions"), "", fieldErrs("resourceVersionMatch", q.Get("resourceVersionMatch"), "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")))
+			return
+		}
+	}
+	timeout := defaultWatchTimeout()
+	if t := q.Get("timeoutSeconds"); t != "" {
+		n, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || n < 0 {
+			s.writeError(w, r, apierrors.NewBadRequest("timeoutSeconds must be a non-negative integer"))
+			return
+		}
+		timeout = time.Duration(n) * time.Second
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	ns := info.Namespace
+	if !res.Namespaced {
+		ns = ""
+	}
+	events, err := s.store.Watch(ctx, s.prefix(res, ns), opts)
+	if err != nil {
+		err = storageError(err, res.GVR.GroupResource(), "")
+		if !apierrors.IsResourceExpired(err) && !apierrors.IsGone(err) {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+
+	enc := &watchEncoder{s: s, r: r, res: res, out: out, w: w}
+	if out.mediaType == mediaProtobuf {
+		w.Header().Set("Content-Type", mediaProtobuf+";stream=watch")
+	} else {
+		w.Header().Set("Content-Type", out.mediaType)
+	}
+	w.Header().Set("Cache-Control", "no-cache, private")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	if flusher != nil {
+		flusher.Flush()
+	}
+	if err != nil {
+		// A watch from a compacted revision is answered with an ERROR event, as
+		// Kubernetes does, so clients relist.
+		st := err.(apierrors.APIStatus).Status()
+		st.Kind, st.APIVersion = "Status", "v1"
+		_ = enc.write("ERROR", &st)
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if err := enc.event(ev); err != nil {
+				return
+			}
+			if flusher != nil && len(events) == 0 {
+				flusher.Flush()
+			}
+		}
+	}
+}
+
+// watchEncoder writes watch events in the negotiated framing.
+type watchEncoder struct {
+	s           *Server
+	r           *http.Request
+	res         *registry.Resource
+	out         outputKind
+	w           http.ResponseWriter
+	sentColumns bool
+}
+
+func (e *watchEncoder) event(ev storage.Event) error {
+	var obj runtime.Object
+	if ev.Type == storage.Bookmark {
+		obj = e.res.New()
+		m, _ := meta.Accessor(obj)
+		m.SetResourceVersion(strconv.FormatInt(ev.Revision, 10))
+		if ev.InitialEventsEnd {
+			m.SetAnnotations(map[string]string{metav1.InitialEventsAnnotationKey: "true"})
+		}
+	} else {
+		var err error
+		if obj, err = e.s.fromStorage(e.res, ev.Object); err != nil {
+			return err
+		}
+	}
+	switch e.out.as {
+	case "Table":
+		if ev.Type == storage.Bookmark {
+			return nil
+		}
+		table, err := e.s.toTable(e.r, e.res, obj, nil)
+		if err != nil {
+			return err
+		}
+		if e.sentColumns {
+			table.ColumnDefinitions = nil
+		}
+		e.sentColumns = true
+		obj = table
+	case "PartialObjectMetadata", "PartialObjectMetadataList":
+		obj = metaOf(obj)
+	}
+	return e.write(string(ev.Type), obj)
+}
+
+func (e *watchEncoder) write(eventType string, obj runtime.Object) error {
+	mt := e.out.mediaType
+	data, err := encode(mt, obj)
+	if err != nil {
+		return err
+	}
+	we := &metav1.WatchEvent{Type: eventType, Object: runtime.RawExtension{Raw: data}}
+	if mt == mediaProtobuf {
+		if _, isJSON := obj.(runtime.Unstructured); !isJSON {
+			frame, err := runtime.Encode(rawProtobuf, we)
+			if err != nil {
+				return err
+			}
+			var size [4]byte
+			binary.BigEndian.PutUint32(size[:], uint32(len(frame)))
+			if _, err := e.w.Write(size[:]); err != nil {
+				return err
+			}
+			_, err = e.w.Write(frame)
+			return err
+		}
+	}
+	frame, err := encode(mediaJSON, we)
+	if err != nil {
+		return err
+	}
+	_, err = e.w.Write(frame)
+	return err
+}
