@@ -73,3 +73,5 @@ func startStore(tb testing.TB, client *clientv3.Client, opts Options) *Store {
 	}
 	return s
 }
+
+func clientv3WithRev(rev int64) clientv3.OpOption { return clientv3.WithRev(rev) }

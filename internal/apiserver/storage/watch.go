@@ -15,9 +15,10 @@ const outBuffer = 64
 
 // Watch implements Interface.Watch from the watch cache.
 //
-// ResourceVersion "" (without SendInitialEvents) starts from now; "0" first
-// sends the current state as Added events; N replays the cached events after
-// N, and is ErrGone when they are no longer kept. SendInitialEvents=true
+// ResourceVersion "" (without SendInitialEvents) starts from now, that is
+// etcd's current revision; "0" first sends the cache's current state as Added
+// events; N replays the cached events after N, and is ErrGone when they are no
+// longer kept. SendInitialEvents=true
 // sends the state at (at least) ResourceVersion as Added events and then a
 // Bookmark with InitialEventsEnd, whether or not AllowBookmarks is set.
 func (s *Store) Watch(ctx context.Context, prefix string, opts WatchOptions) (<-chan Event, error) {
@@ -44,6 +45,15 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts WatchOptions) (<-
 		}
 		w.snapshot, w.endMarker = true, true
 	case rv == "":
+		// From now: every change after etcd's current revision.
+		cur, err := s.currentRevision(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.waitFor(ctx, cur); err != nil {
+			return nil, err
+		}
+		from = cur
 	case rv == "0":
 		w.snapshot = opts.SendInitialEvents == nil || initial
 		w.endMarker = initial
