@@ -139,7 +139,7 @@ func (e *celEval) rule(s *apiextv1.JSONSchemaProps, r *celRule, p *field.Path, v
 	fp := r.errorPath(p)
 	if err != nil {
 		if strings.Contains(err.Error(), "cost limit exceeded") {
-			e.errs = append(e.errs, field.Invalid(fp, typeName(s), "rule exceeded the per-call cost limit: "+ruleString(r.rule)))
+			e.errs = append(e.errs, field.Invalid(fp, typeName(s), "call cost exceeds limit for rule: "+ruleString(r.rule)))
 			return nil
 		}
 		e.errs = append(e.errs, field.Invalid(fp, typeName(s), fmt.Sprintf("%s: evaluation error: %v", ruleString(r.rule), err)))

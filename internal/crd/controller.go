@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -44,6 +45,18 @@ type Controller struct {
 	builtins  []*registry.Resource
 	now       func() time.Time
 	workers   int
+
+	// installed remembers what was last installed per CRD name, so syncs
+	// that only change status (including our own writes) neither recompile
+	// rules nor make the API server swap handlers. Only the worker touches it.
+	installed map[string]installation
+}
+
+// installation identifies what a CRD's resources were built from.
+type installation struct {
+	uid        string
+	generation int64
+	names      apiextv1.CustomResourceDefinitionNames
 }
 
 // Option configures a Controller.
@@ -73,7 +86,8 @@ func NewController(client apiextensionsclientset.Interface, installer Installer,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "customresourcedefinitions"}),
-		now: time.Now,
+		now:       time.Now,
+		installed: map[string]installation{},
 		// One worker: name acceptance compares against other CRDs' accepted
 		// names, which two concurrent syncs could both miss.
 		workers: 1,
@@ -199,7 +213,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	log := logger(ctx)
 	cur, err := c.lister.Get(key)
 	if apierrors.IsNotFound(err) {
-		c.installer.RemoveCustomResources(key)
+		c.remove(key)
 		return nil
 	}
 	if err != nil {
@@ -231,6 +245,12 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		_, err := c.writeStatus(ctx, crd, status)
 		return err
 	}
+	want := installation{uid: string(crd.UID), generation: crd.Generation, names: status.AcceptedNames}
+	if have, ok := c.installed[crd.Name]; ok && reflect.DeepEqual(have, want) {
+		c.setCondition(status, apiextv1.Established, apiextv1.ConditionTrue, reasonInitialNames, messageInitialAccepted)
+		_, err := c.writeStatus(ctx, crd, status)
+		return err
+	}
 	serving := crd.DeepCopy()
 	serving.Spec.Names = status.AcceptedNames
 	rs, err := Resources(serving)
@@ -246,6 +266,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err := c.installer.InstallCustomResources(crd.Name, rs); err != nil {
 		return fmt.Errorf("install resources of crd %s: %w", key, err)
 	}
+	c.installed[crd.Name] = want
 	c.setCondition(status, apiextv1.Established, apiextv1.ConditionTrue, reasonInitialNames, messageInitialAccepted)
 	_, err = c.writeStatus(ctx, crd, status)
 	return err
@@ -255,7 +276,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 // serving it and releases the cleanup finalizer.
 func (c *Controller) finalize(ctx context.Context, crd *apiextv1.CustomResourceDefinition) error {
 	if !contains(crd.Finalizers, CleanupFinalizer) {
-		c.installer.RemoveCustomResources(crd.Name)
+		c.remove(crd.Name)
 		return nil
 	}
 	log := logger(ctx)
@@ -282,7 +303,7 @@ func (c *Controller) finalize(ctx context.Context, crd *apiextv1.CustomResourceD
 	if crd, err = c.writeStatus(ctx, crd, status); err != nil {
 		return err
 	}
-	c.installer.RemoveCustomResources(crd.Name)
+	c.remove(crd.Name)
 
 	crd = crd.DeepCopy()
 	var keep []string
@@ -297,6 +318,11 @@ func (c *Controller) finalize(ctx context.Context, crd *apiextv1.CustomResourceD
 		return nil
 	}
 	return err
+}
+
+func (c *Controller) remove(name string) {
+	delete(c.installed, name)
+	c.installer.RemoveCustomResources(name)
 }
 
 // allResources is what must be emptied on deletion: the CRD's resources

@@ -147,6 +147,9 @@ func TestSyncEstablishes(t *testing.T) {
 	if got := actions(client); len(got) != 0 {
 		t.Fatalf("actions on resync %v", got)
 	}
+	if len(inst.calls) != 1 {
+		t.Fatalf("reinstalled an unchanged CRD: %v", inst.calls)
+	}
 }
 
 func TestSyncNameConflict(t *testing.T) {

@@ -83,3 +83,11 @@ func schemaOf(t *testing.T, y string) *apiextv1.JSONSchemaProps {
 }
 
 var _ = metav1.Now
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
