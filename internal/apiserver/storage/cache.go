@@ -107,13 +107,23 @@ func (s *Store) watchOnce(ctx context.Context) error {
 // apply puts etcd events into the cache and hands them to watchers.
 func (s *Store) apply(evs []*clientv3.Event) {
 	batch := make([]*event, 0, len(evs))
+	// One response may change a key more than once; later changes build on
+	// the earlier ones, which are not in the tree yet.
+	var pending map[string]runtime.Object // nil value: deleted
+	if len(evs) > 1 {
+		pending = make(map[string]runtime.Object, len(evs))
+	}
 	for _, ev := range evs {
 		key := string(ev.Kv.Key)
-		old, had := s.tree.Get(&entry{key: key})
 		e := &event{key: key, rev: ev.Kv.ModRevision}
-		if had {
-			e.prev = old.obj
+		prev, ok := pending[key]
+		if !ok {
+			if old, had := s.tree.Get(&entry{key: key}); had {
+				prev = old.obj
+			}
 		}
+		had := prev != nil
+		e.prev = prev
 		switch ev.Type {
 		case mvccpb.PUT:
 			obj, err := s.decode(ev.Kv)
@@ -130,10 +140,17 @@ func (s *Store) apply(evs []*clientv3.Event) {
 				continue
 			}
 			// The last state, at the deletion's revision.
-			e.obj, e.typ = old.obj.DeepCopyObject(), Deleted
+			e.obj, e.typ = prev.DeepCopyObject(), Deleted
 			setRV(e.obj, e.rev)
 		}
 		batch = append(batch, e)
+		if pending != nil {
+			if e.typ == Deleted {
+				pending[key] = nil
+			} else {
+				pending[key] = e.obj
+			}
+		}
 	}
 
 	s.mu.Lock()

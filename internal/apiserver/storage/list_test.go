@@ -192,6 +192,10 @@ func TestListResourceVersions(t *testing.T) {
 	if _, err := s.Delete(ctx, cmKey("a", "cm-001"), nil); err != nil {
 		t.Fatal(err)
 	}
+	// "0" serves whatever the cache has; let it catch up first.
+	if _, err := s.List(ctx, prefix, ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	cur, _ := s.currentRevision(ctx)
 
 	tests := []struct {
