@@ -1,7 +1,16 @@
-// Package batch holds the defaulting, validation and table rules of the batch API group.
 package batch
 
-import "github.com/bosun-dev/bosun/internal/registry"
+import (
+	batchv1 "k8s.io/api/batch/v1"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
 
 // Rules returns the rules of every kind in the group.
-func Rules() registry.RulesSet { return registry.RulesSet{} }
+func Rules() registry.RulesSet {
+	gv := batchv1.SchemeGroupVersion
+	return registry.RulesSet{
+		gv.WithKind("Job"):     jobRules(),
+		gv.WithKind("CronJob"): cronJobRules(),
+	}
+}
