@@ -142,7 +142,7 @@ func (e *celEval) rule(s *apiextv1.JSONSchemaProps, r *celRule, p *field.Path, v
 			e.errs = append(e.errs, field.Invalid(fp, typeName(s), "call cost exceeds limit for rule: "+ruleString(r.rule)))
 			return nil
 		}
-		e.errs = append(e.errs, field.Invalid(fp, typeName(s), fmt.Sprintf("%s: evaluation error: %v", ruleString(r.rule), err)))
+		e.errs = append(e.errs, field.Invalid(fp, typeName(s), fmt.Sprintf("%v evaluating rule: %s", err, ruleString(r.rule))))
 		return nil
 	}
 	if out == types.True {

@@ -44,6 +44,7 @@ type Controller struct {
 	queue     workqueue.TypedRateLimitingInterface[string]
 	builtins  []*registry.Resource
 	now       func() time.Time
+	log       *slog.Logger
 	workers   int
 
 	// installed remembers what was last installed per CRD name, so syncs
@@ -68,6 +69,11 @@ func WithBuiltins(rs []*registry.Resource) Option {
 	return func(c *Controller) { c.builtins = rs }
 }
 
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Controller) { c.log = l }
+}
+
 // WithClock sets the clock used for condition transition times (default time.Now).
 func WithClock(now func() time.Time) Option {
 	return func(c *Controller) { c.now = now }
@@ -87,6 +93,7 @@ func NewController(client apiextensionsclientset.Interface, installer Installer,
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "customresourcedefinitions"}),
 		now:       time.Now,
+		log:       slog.Default(),
 		installed: map[string]installation{},
 		// One worker: name acceptance compares against other CRDs' accepted
 		// names, which two concurrent syncs could both miss.
@@ -95,6 +102,7 @@ func NewController(client apiextensionsclientset.Interface, installer Installer,
 	for _, o := range opts {
 		o(c)
 	}
+	c.log = c.log.With("controller", "customresourcedefinition")
 	_, _ = c.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueue,
 		UpdateFunc: func(old, cur interface{}) {
@@ -144,7 +152,7 @@ func (c *Controller) enqueueGroup(group string) {
 func (c *Controller) Run(ctx context.Context) {
 	defer utilruntime.HandleCrash()
 	defer c.queue.ShutDown()
-	log := logger(ctx)
+	log := c.log
 	log.Info("Starting CRD controller")
 	c.factory.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), c.informer.HasSynced) {
@@ -180,19 +188,10 @@ func (c *Controller) next(ctx context.Context) bool {
 		c.queue.Forget(key)
 		return true
 	}
-	logger(ctx).Error("Syncing CRD failed", "crd", key, "err", err)
+	c.log.Error("Syncing CRD failed", "crd", key, "err", err)
 	c.queue.AddRateLimited(key)
 	return true
 }
-
-func logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return slog.Default()
-}
-
-type loggerKey struct{}
 
 // Conditions' reasons and messages, as Kubernetes writes them.
 const (
@@ -210,7 +209,7 @@ const (
 
 // sync brings one CRD's serving and status in line with its spec.
 func (c *Controller) sync(ctx context.Context, key string) error {
-	log := logger(ctx)
+	log := c.log
 	cur, err := c.lister.Get(key)
 	if apierrors.IsNotFound(err) {
 		c.remove(key)
@@ -279,7 +278,7 @@ func (c *Controller) finalize(ctx context.Context, crd *apiextv1.CustomResourceD
 		c.remove(crd.Name)
 		return nil
 	}
-	log := logger(ctx)
+	log := c.log
 	log.Info("Deleting custom resources", "crd", crd.Name)
 	status := crd.Status.DeepCopy()
 	c.setCondition(status, apiextv1.Terminating, apiextv1.ConditionTrue, reasonDeleting, "CustomResource deletion is in progress")

@@ -3,6 +3,8 @@ package crd
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -41,6 +43,8 @@ func (f *fakeInstaller) DeleteAllCustomResources(_ context.Context, rs []*regist
 	return f.deleteErr
 }
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newTestController(t *testing.T, inst Installer, builtins []*registry.Resource, crds ...*apiextv1.CustomResourceDefinition) (*Controller, *fake.Clientset) {
@@ -51,7 +55,7 @@ func newTestController(t *testing.T, inst Installer, builtins []*registry.Resour
 			t.Fatal(err)
 		}
 	}
-	c := NewController(client, inst, WithBuiltins(builtins), WithClock(func() time.Time { return testNow }))
+	c := NewController(client, inst, WithBuiltins(builtins), WithClock(func() time.Time { return testNow }), WithLogger(quiet))
 	for _, crd := range crds {
 		if err := c.informer.GetIndexer().Add(crd); err != nil {
 			t.Fatal(err)
@@ -262,7 +266,7 @@ func TestRunEstablishesQuickly(t *testing.T) {
 	crd := mustCRD(t, widgetCRD)
 	client := fake.NewSimpleClientset(crd)
 	inst := &fakeInstaller{}
-	c := NewController(client, inst)
+	c := NewController(client, inst, WithLogger(quiet))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.Run(ctx)

@@ -229,6 +229,7 @@ func (v *version) validate(obj, old runtime.Object) field.ErrorList {
 	}
 	errs = append(errs, v.validator.validate(nil, u.Object)...)
 	errs = append(errs, validateListTypes(nil, u.Object, v.schema)...)
+	errs = append(errs, validateEmbedded(nil, u.Object, v.schema, true)...)
 	errs = append(errs, v.validateScale(u)...)
 	if v.cel == nil {
 		return errs
