@@ -1,7 +1,23 @@
-// Package rbac holds the defaulting, validation and table rules of the rbac API group.
 package rbac
 
-import "github.com/bosun-dev/bosun/internal/registry"
+import (
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
 
 // Rules returns the rules of every kind in the group.
-func Rules() registry.RulesSet { return registry.RulesSet{} }
+func Rules() registry.RulesSet {
+	gv := rbacv1.SchemeGroupVersion
+	return registry.RulesSet{
+		gv.WithKind("Role"):               roleRules(),
+		gv.WithKind("ClusterRole"):        clusterRoleRules(),
+		gv.WithKind("RoleBinding"):        roleBindingRules(),
+		gv.WithKind("ClusterRoleBinding"): clusterRoleBindingRules(),
+	}
+}
+
+// nameValidation: RBAC names only need to be usable as one URL path segment,
+// so "system:controller:foo" style names are allowed.
+var nameValidation = path.ValidatePathSegmentName
