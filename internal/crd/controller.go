@@ -64,7 +64,8 @@ type installation struct {
 type Option func(*Controller)
 
 // WithBuiltins makes the built-in resources' names unavailable to CRDs of
-// the same group.
+// the same group. Resources with a Schema (custom resources) are ignored, so
+// passing everything the API server serves is fine.
 func WithBuiltins(rs []*registry.Resource) Option {
 	return func(c *Controller) { c.builtins = rs }
 }

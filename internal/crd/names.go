@@ -28,7 +28,10 @@ func nameConflict(crd *apiextv1.CustomResourceDefinition, others []*apiextv1.Cus
 		}
 	}
 	for _, b := range builtins {
-		if b.GVR.Group != crd.Spec.Group {
+		// Custom resources (they carry a Schema) are other CRDs, checked
+		// above through their accepted names; this also keeps a CRD from
+		// conflicting with itself when handed everything being served.
+		if b.GVR.Group != crd.Spec.Group || b.Schema != nil {
 			continue
 		}
 		t.plural[b.GVR.Resource], t.singular[b.SingularName] = true, true
