@@ -1,7 +1,14 @@
-// Package discovery holds the defaulting, validation and table rules of the discovery API group.
 package discovery
 
-import "github.com/bosun-dev/bosun/internal/registry"
+import (
+	discoveryv1 "k8s.io/api/discovery/v1"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
 
 // Rules returns the rules of every kind in the group.
-func Rules() registry.RulesSet { return registry.RulesSet{} }
+func Rules() registry.RulesSet {
+	return registry.RulesSet{
+		discoveryv1.SchemeGroupVersion.WithKind("EndpointSlice"): endpointSliceRules(),
+	}
+}
