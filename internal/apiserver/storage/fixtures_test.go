@@ -96,3 +96,10 @@ func names(objs []runtime.Object) []string {
 	}
 	return out
 }
+
+func podNode(obj runtime.Object) string {
+	if p, ok := obj.(*corev1.Pod); ok {
+		return p.Spec.NodeName
+	}
+	return ""
+}
