@@ -165,16 +165,16 @@ func (c *celCompiler) rule(s *apiextv1.JSONSchemaProps, t *types.Type, r apiextv
 	}
 	ast, iss := env.Compile(r.Rule)
 	if iss.Err() != nil {
-		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r, "compilation failed: "+iss.Err().Error()))
+		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "compilation failed: "+iss.Err().Error()))
 		return nil
 	}
 	if ast.OutputType() != types.BoolType && ast.OutputType() != types.DynType {
-		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r, "cel expression must evaluate to a bool"))
+		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "cel expression must evaluate to a bool"))
 		return nil
 	}
 	cr := &celRule{rule: r, optionalOld: optionalOld, usesOldSelf: referencesOldSelf(ast)}
 	if cr.usesOldSelf && !correlatable {
-		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r, "oldSelf cannot be used on the uncorrelatable portion of the schema"))
+		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "oldSelf cannot be used on the uncorrelatable portion of the schema"))
 		return nil
 	}
 	if optionalOld && !cr.usesOldSelf {
@@ -183,26 +183,26 @@ func (c *celCompiler) rule(s *apiextv1.JSONSchemaProps, t *types.Type, r apiextv
 	}
 	cr.prog, err = env.Program(ast, cel.CostLimit(perCallCostLimit), cel.InterruptCheckFrequency(100))
 	if err != nil {
-		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r, "program instantiation failed: "+err.Error()))
+		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "program instantiation failed: "+err.Error()))
 		return nil
 	}
 	if r.MessageExpression != "" {
 		mast, iss := env.Compile(r.MessageExpression)
 		if iss.Err() != nil {
-			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r, "messageExpression compilation failed: "+iss.Err().Error()))
+			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "messageExpression compilation failed: "+iss.Err().Error()))
 			return nil
 		}
 		if mast.OutputType() != types.StringType && mast.OutputType() != types.DynType {
-			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r, "must evaluate to a string"))
+			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "must evaluate to a string"))
 			return nil
 		}
 		if referencesOldSelf(mast) && !cr.usesOldSelf {
-			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r, "messageExpression uses oldSelf but rule does not"))
+			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "messageExpression uses oldSelf but rule does not"))
 			return nil
 		}
 		cr.message, err = env.Program(mast, cel.CostLimit(perCallCostLimit), cel.InterruptCheckFrequency(100))
 		if err != nil {
-			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r, "program instantiation failed: "+err.Error()))
+			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "program instantiation failed: "+err.Error()))
 			return nil
 		}
 	}

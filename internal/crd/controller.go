@@ -208,8 +208,19 @@ const (
 	messageInitialAccepted = "the initial names have been accepted"
 )
 
-// sync brings one CRD's serving and status in line with its spec.
+// sync brings one CRD's serving and status in line with its spec. A CRD
+// that disappears mid-sync (the lister lags behind its final deletion) is
+// simply no longer served.
 func (c *Controller) sync(ctx context.Context, key string) error {
+	err := c.syncCRD(ctx, key)
+	if apierrors.IsNotFound(err) {
+		c.remove(key)
+		return nil
+	}
+	return err
+}
+
+func (c *Controller) syncCRD(ctx context.Context, key string) error {
 	log := c.log
 	cur, err := c.lister.Get(key)
 	if apierrors.IsNotFound(err) {
@@ -314,9 +325,6 @@ func (c *Controller) finalize(ctx context.Context, crd *apiextv1.CustomResourceD
 	}
 	crd.Finalizers = keep
 	_, err = c.client.ApiextensionsV1().CustomResourceDefinitions().Update(ctx, crd, metav1.UpdateOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
 	return err
 }
 
@@ -356,6 +364,9 @@ func (c *Controller) writeStatus(ctx context.Context, crd *apiextv1.CustomResour
 	out.Status = *status
 	updated, err := c.client.ApiextensionsV1().CustomResourceDefinitions().UpdateStatus(ctx, out, metav1.UpdateOptions{})
 	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("update status of crd %s: %w", crd.Name, err)
 	}
 	return updated, nil

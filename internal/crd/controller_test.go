@@ -282,3 +282,24 @@ func TestRunEstablishesQuickly(t *testing.T) {
 	}
 	t.Fatal("not established within a second")
 }
+
+// A stale lister entry for a CRD already deleted from the server ends in
+// removal, not a retry loop.
+func TestSyncStaleDeletedCRD(t *testing.T) {
+	crd := mustCRD(t, widgetCRD)
+	crd.Finalizers = []string{CleanupFinalizer}
+	crd.Status.AcceptedNames = crd.Spec.Names
+	now := metav1.NewTime(testNow)
+	crd.DeletionTimestamp = &now
+	inst := &fakeInstaller{}
+	c, client := newTestController(t, inst, nil, crd)
+	if err := client.ApiextensionsV1().CustomResourceDefinitions().Delete(context.Background(), crd.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.sync(context.Background(), crd.Name); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if !equalStrings(inst.calls, []string{"remove widgets.example.com"}) {
+		t.Fatalf("installer calls %v", inst.calls)
+	}
+}
