@@ -28,6 +28,12 @@ func DefaultPodSpec(spec *corev1.PodSpec) {
 	if spec.SchedulerName == "" {
 		spec.SchedulerName = corev1.DefaultSchedulerName
 	}
+	// serviceAccount is the deprecated alias of serviceAccountName; the
+	// newer field wins and v1 clients see both.
+	if spec.ServiceAccountName == "" {
+		spec.ServiceAccountName = spec.DeprecatedServiceAccount
+	}
+	spec.DeprecatedServiceAccount = spec.ServiceAccountName
 	for i := range spec.InitContainers {
 		defaultContainer(&spec.InitContainers[i])
 	}

@@ -1,7 +1,19 @@
-// Package core holds the defaulting, validation and table rules of the core API group.
 package core
 
-import "github.com/bosun-dev/bosun/internal/registry"
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
 
 // Rules returns the rules of every kind in the group.
-func Rules() registry.RulesSet { return registry.RulesSet{} }
+func Rules() registry.RulesSet {
+	gv := corev1.SchemeGroupVersion
+	return registry.RulesSet{
+		gv.WithKind("Pod"):       podRules(),
+		gv.WithKind("Service"):   serviceRules(),
+		gv.WithKind("ConfigMap"): configMapRules(),
+		gv.WithKind("Secret"):    secretRules(),
+		gv.WithKind("Namespace"): namespaceRules(),
+	}
+}

@@ -1,0 +1,602 @@
+package core
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
+
+// maxClientIPAffinitySeconds is the longest ClientIP session affinity (a day);
+// defaultClientIPAffinitySeconds is the default (three hours).
+const (
+	maxClientIPAffinitySeconds     = 86400
+	defaultClientIPAffinitySeconds = 10800
+)
+
+var (
+	serviceTypes     = []corev1.ServiceType{corev1.ServiceTypeClusterIP, corev1.ServiceTypeExternalName, corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeNodePort}
+	sessionAffinites = []corev1.ServiceAffinity{corev1.ServiceAffinityClientIP, corev1.ServiceAffinityNone}
+	trafficPolicies  = []string{"Cluster", "Local"}
+	ipFamilyPolicies = []corev1.IPFamilyPolicy{corev1.IPFamilyPolicyPreferDualStack, corev1.IPFamilyPolicyRequireDualStack, corev1.IPFamilyPolicySingleStack}
+	ipFamilies       = []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}
+)
+
+func serviceRules() registry.Rules {
+	return registry.Rules{
+		Default:          func(obj runtime.Object) { defaultService(obj.(*corev1.Service)) },
+		PrepareForCreate: func(obj runtime.Object) { normalizeClusterIPs(obj.(*corev1.Service), nil) },
+		PrepareForUpdate: func(obj, old runtime.Object) { prepareServiceForUpdate(obj.(*corev1.Service), old.(*corev1.Service)) },
+		// Services are named by DNS: the name must be a DNS-1035 label.
+		NameValidation: apivalidation.NameIsDNS1035Label,
+		Validate:       func(obj runtime.Object) field.ErrorList { return validateService(obj.(*corev1.Service)) },
+		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+			return validateServiceUpdate(obj.(*corev1.Service), old.(*corev1.Service))
+		},
+		ValidateStatusUpdate: func(obj, _ runtime.Object) field.ErrorList {
+			return validateLoadBalancerStatus(&obj.(*corev1.Service).Status.LoadBalancer, field.NewPath("status", "loadBalancer"))
+		},
+		Columns: serviceColumns,
+		Row:     func(obj runtime.Object) []interface{} { return serviceRow(obj.(*corev1.Service)) },
+	}
+}
+
+func defaultService(svc *corev1.Service) {
+	spec := &svc.Spec
+	if spec.SessionAffinity == "" {
+		spec.SessionAffinity = corev1.ServiceAffinityNone
+	}
+	if spec.SessionAffinity == corev1.ServiceAffinityClientIP &&
+		(spec.SessionAffinityConfig == nil || spec.SessionAffinityConfig.ClientIP == nil || spec.SessionAffinityConfig.ClientIP.TimeoutSeconds == nil) {
+		spec.SessionAffinityConfig = &corev1.SessionAffinityConfig{ClientIP: &corev1.ClientIPConfig{TimeoutSeconds: int32Ptr(defaultClientIPAffinitySeconds)}}
+	}
+	if spec.Type == "" {
+		spec.Type = corev1.ServiceTypeClusterIP
+	}
+	for i := range spec.Ports {
+		p := &spec.Ports[i]
+		if p.Protocol == "" {
+			p.Protocol = corev1.ProtocolTCP
+		}
+		if p.TargetPort == intstr.FromInt32(0) || p.TargetPort == intstr.FromString("") {
+			p.TargetPort = intstr.FromInt32(p.Port)
+		}
+	}
+	if (spec.Type == corev1.ServiceTypeNodePort || spec.Type == corev1.ServiceTypeLoadBalancer) && spec.ExternalTrafficPolicy == "" {
+		spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
+	}
+	if spec.Type == corev1.ServiceTypeLoadBalancer && spec.AllocateLoadBalancerNodePorts == nil {
+		spec.AllocateLoadBalancerNodePorts = boolPtr(true)
+	}
+	if spec.Type != corev1.ServiceTypeExternalName {
+		if spec.InternalTrafficPolicy == nil {
+			p := corev1.ServiceInternalTrafficPolicyCluster
+			spec.InternalTrafficPolicy = &p
+		}
+		defaultIPFamilies(spec)
+	}
+}
+
+// defaultIPFamilies fills the family fields on our single-stack cluster: a
+// headless Service without selector may carry endpoints of any family.
+func defaultIPFamilies(spec *corev1.ServiceSpec) {
+	if spec.IPFamilyPolicy == nil {
+		p := corev1.IPFamilyPolicySingleStack
+		if spec.ClusterIP == corev1.ClusterIPNone && len(spec.Selector) == 0 {
+			p = corev1.IPFamilyPolicyRequireDualStack
+		}
+		spec.IPFamilyPolicy = &p
+	}
+	if len(spec.IPFamilies) == 0 {
+		family := corev1.IPv4Protocol
+		if ip := net.ParseIP(spec.ClusterIP); ip != nil && ip.To4() == nil {
+			family = corev1.IPv6Protocol
+		}
+		spec.IPFamilies = []corev1.IPFamily{family}
+	}
+}
+
+// normalizeClusterIPs keeps clusterIP and clusterIPs[0] in step, whichever
+// the client set (on update, whichever it changed).
+func normalizeClusterIPs(svc, old *corev1.Service) {
+	spec := &svc.Spec
+	if spec.Type == corev1.ServiceTypeExternalName {
+		return
+	}
+	switch {
+	case len(spec.ClusterIPs) == 0 && spec.ClusterIP != "":
+		spec.ClusterIPs = []string{spec.ClusterIP}
+	case spec.ClusterIP == "" && len(spec.ClusterIPs) > 0:
+		spec.ClusterIP = spec.ClusterIPs[0]
+	case old != nil && len(spec.ClusterIPs) > 0 && spec.ClusterIP != old.Spec.ClusterIP &&
+		len(old.Spec.ClusterIPs) > 0 && spec.ClusterIPs[0] == old.Spec.ClusterIPs[0]:
+		// The client changed the single field only.
+		spec.ClusterIPs = append([]string{spec.ClusterIP}, spec.ClusterIPs[1:]...)
+	}
+}
+
+func needsClusterIP(svc *corev1.Service) bool {
+	return svc.Spec.Type != corev1.ServiceTypeExternalName
+}
+
+func needsNodePorts(svc *corev1.Service) bool {
+	t := svc.Spec.Type
+	return t == corev1.ServiceTypeNodePort || t == corev1.ServiceTypeLoadBalancer
+}
+
+// prepareServiceForUpdate keeps what the server allocated when a client
+// sends the Service back without it (a replace from a manifest), and drops
+// fields the new type no longer uses when the client left them as they were.
+func prepareServiceForUpdate(svc, old *corev1.Service) {
+	spec, oldSpec := &svc.Spec, &old.Spec
+	if needsClusterIP(old) && needsClusterIP(svc) {
+		if spec.ClusterIP == "" && len(spec.ClusterIPs) == 0 {
+			spec.ClusterIP = oldSpec.ClusterIP
+			spec.ClusterIPs = append([]string(nil), oldSpec.ClusterIPs...)
+		}
+		if len(spec.IPFamilies) == 0 {
+			spec.IPFamilies = append([]corev1.IPFamily(nil), oldSpec.IPFamilies...)
+		}
+		if spec.IPFamilyPolicy == nil {
+			spec.IPFamilyPolicy = oldSpec.IPFamilyPolicy
+		}
+	}
+	if needsNodePorts(old) && needsNodePorts(svc) {
+		for i := range spec.Ports {
+			p := &spec.Ports[i]
+			if p.NodePort != 0 {
+				continue
+			}
+			for _, op := range oldSpec.Ports {
+				if op.Port == p.Port && op.Protocol == p.Protocol {
+					p.NodePort = op.NodePort
+					break
+				}
+			}
+		}
+		if spec.HealthCheckNodePort == 0 && spec.ExternalTrafficPolicy == oldSpec.ExternalTrafficPolicy {
+			spec.HealthCheckNodePort = oldSpec.HealthCheckNodePort
+		}
+	}
+	dropTypeDependentFields(svc, old)
+	normalizeClusterIPs(svc, old)
+}
+
+// dropTypeDependentFields clears what only the old type used, unless the
+// client changed it (then validation says what is wrong).
+func dropTypeDependentFields(svc, old *corev1.Service) {
+	spec, oldSpec := &svc.Spec, &old.Spec
+	if spec.Type == oldSpec.Type {
+		return
+	}
+	if !needsClusterIP(svc) && needsClusterIP(old) {
+		if spec.ClusterIP == oldSpec.ClusterIP {
+			spec.ClusterIP = ""
+		}
+		if sameStrings(spec.ClusterIPs, oldSpec.ClusterIPs) {
+			spec.ClusterIPs = nil
+		}
+		if len(spec.IPFamilies) == len(oldSpec.IPFamilies) {
+			spec.IPFamilies = nil
+		}
+		if spec.IPFamilyPolicy != nil && oldSpec.IPFamilyPolicy != nil && *spec.IPFamilyPolicy == *oldSpec.IPFamilyPolicy {
+			spec.IPFamilyPolicy = nil
+		}
+		if spec.InternalTrafficPolicy != nil && oldSpec.InternalTrafficPolicy != nil && *spec.InternalTrafficPolicy == *oldSpec.InternalTrafficPolicy {
+			spec.InternalTrafficPolicy = nil
+		}
+	}
+	if !needsNodePorts(svc) && needsNodePorts(old) {
+		for i := range spec.Ports {
+			for _, op := range oldSpec.Ports {
+				if op.Port == spec.Ports[i].Port && op.Protocol == spec.Ports[i].Protocol && op.NodePort == spec.Ports[i].NodePort {
+					spec.Ports[i].NodePort = 0
+				}
+			}
+		}
+		if spec.ExternalTrafficPolicy == oldSpec.ExternalTrafficPolicy {
+			spec.ExternalTrafficPolicy = ""
+		}
+	}
+	if spec.Type != corev1.ServiceTypeLoadBalancer && oldSpec.Type == corev1.ServiceTypeLoadBalancer {
+		if spec.HealthCheckNodePort == oldSpec.HealthCheckNodePort {
+			spec.HealthCheckNodePort = 0
+		}
+		if spec.AllocateLoadBalancerNodePorts != nil && oldSpec.AllocateLoadBalancerNodePorts != nil && *spec.AllocateLoadBalancerNodePorts == *oldSpec.AllocateLoadBalancerNodePorts {
+			spec.AllocateLoadBalancerNodePorts = nil
+		}
+		if equalStringPtr(spec.LoadBalancerClass, oldSpec.LoadBalancerClass) {
+			spec.LoadBalancerClass = nil
+		}
+	}
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func equalStringPtr(a, b *string) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+func headless(svc *corev1.Service) bool {
+	return svc.Spec.ClusterIP == corev1.ClusterIPNone
+}
+
+func validateService(svc *corev1.Service) field.ErrorList {
+	spec := &svc.Spec
+	specPath := field.NewPath("spec")
+	var errs field.ErrorList
+	if len(spec.Ports) == 0 && !headless(svc) && spec.Type != corev1.ServiceTypeExternalName {
+		errs = append(errs, field.Required(specPath.Child("ports"), ""))
+	}
+	ipsPath := specPath.Child("clusterIPs")
+	switch spec.Type {
+	case corev1.ServiceTypeLoadBalancer:
+		if headless(svc) {
+			errs = append(errs, field.Invalid(ipsPath.Index(0), spec.ClusterIP, "may not be set to 'None' for LoadBalancer services"))
+		}
+	case corev1.ServiceTypeNodePort:
+		if headless(svc) {
+			errs = append(errs, field.Invalid(ipsPath.Index(0), spec.ClusterIP, "may not be set to 'None' for NodePort services"))
+		}
+	case corev1.ServiceTypeExternalName:
+		if len(spec.ClusterIPs) > 0 || spec.ClusterIP != "" {
+			errs = append(errs, field.Forbidden(ipsPath, "may not be set for ExternalName services"))
+		}
+		if len(spec.IPFamilies) > 0 {
+			errs = append(errs, field.Forbidden(specPath.Child("ipFamilies"), "may not be set for ExternalName services"))
+		}
+		if spec.IPFamilyPolicy != nil {
+			errs = append(errs, field.Forbidden(specPath.Child("ipFamilyPolicy"), "may not be set for ExternalName services"))
+		}
+		// A trailing dot marks the name fully qualified.
+		if cname := strings.TrimSuffix(spec.ExternalName, "."); cname != "" {
+			errs = append(errs, subdomain(cname, specPath.Child("externalName"))...)
+		} else {
+			errs = append(errs, field.Required(specPath.Child("externalName"), ""))
+		}
+	}
+
+	names := sets.New[string]()
+	for i := range spec.Ports {
+		errs = append(errs, validateServicePort(&spec.Ports[i], len(spec.Ports) > 1, names, specPath.Child("ports").Index(i))...)
+	}
+	if spec.Selector != nil {
+		errs = append(errs, metavalidation.ValidateLabels(spec.Selector, specPath.Child("selector"))...)
+	}
+	errs = append(errs, validateSessionAffinity(spec, specPath)...)
+	errs = append(errs, validateClusterIPs(svc, specPath)...)
+	for i, ip := range spec.ExternalIPs {
+		errs = append(errs, validation.IsValidIPForLegacyField(specPath.Child("externalIPs").Index(i), ip, true, nil)...)
+	}
+	switch spec.Type {
+	case "":
+		errs = append(errs, field.Required(specPath.Child("type"), ""))
+	case corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeExternalName:
+	default:
+		errs = append(errs, field.NotSupported(specPath.Child("type"), spec.Type, serviceTypes))
+	}
+	errs = append(errs, validateServicePortUniqueness(spec, specPath.Child("ports"))...)
+	errs = append(errs, validateLoadBalancerFields(spec, specPath)...)
+	errs = append(errs, validateTrafficPolicies(svc, specPath)...)
+	return errs
+}
+
+func validateServicePort(sp *corev1.ServicePort, requireName bool, names sets.Set[string], fldPath *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if requireName && sp.Name == "" {
+		errs = append(errs, field.Required(fldPath.Child("name"), ""))
+	} else if sp.Name != "" {
+		errs = append(errs, dnsLabel(sp.Name, fldPath.Child("name"))...)
+		if names.Has(sp.Name) {
+			errs = append(errs, field.Duplicate(fldPath.Child("name"), sp.Name))
+		}
+		names.Insert(sp.Name)
+	}
+	errs = append(errs, portNumber(sp.Port, fldPath.Child("port"))...)
+	errs = append(errs, validateProtocol(sp.Protocol, fldPath.Child("protocol"))...)
+	errs = append(errs, portNumOrName(sp.TargetPort, fldPath.Child("targetPort"))...)
+	if sp.NodePort != 0 {
+		errs = append(errs, portNumber(sp.NodePort, fldPath.Child("nodePort"))...)
+	}
+	if sp.AppProtocol != nil {
+		errs = append(errs, qualifiedName(*sp.AppProtocol, fldPath.Child("appProtocol"))...)
+	}
+	return errs
+}
+
+func validateServicePortUniqueness(spec *corev1.ServiceSpec, portsPath *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if spec.Type == corev1.ServiceTypeClusterIP {
+		for i, p := range spec.Ports {
+			if p.NodePort != 0 {
+				errs = append(errs, field.Forbidden(portsPath.Index(i).Child("nodePort"), "may not be used when `type` is 'ClusterIP'"))
+			}
+		}
+	}
+	nodePorts := map[corev1.ServicePort]bool{}
+	for i, p := range spec.Ports {
+		if p.NodePort == 0 {
+			continue
+		}
+		key := corev1.ServicePort{Protocol: p.Protocol, NodePort: p.NodePort}
+		if nodePorts[key] {
+			errs = append(errs, field.Duplicate(portsPath.Index(i).Child("nodePort"), p.NodePort))
+		}
+		nodePorts[key] = true
+	}
+	ports := map[corev1.ServicePort]bool{}
+	for i, p := range spec.Ports {
+		key := corev1.ServicePort{Protocol: p.Protocol, Port: p.Port}
+		if ports[key] {
+			errs = append(errs, field.Duplicate(portsPath.Index(i), key))
+		}
+		ports[key] = true
+	}
+	return errs
+}
+
+func validateSessionAffinity(spec *corev1.ServiceSpec, specPath *field.Path) field.ErrorList {
+	p := specPath.Child("sessionAffinity")
+	switch spec.SessionAffinity {
+	case "":
+		return field.ErrorList{field.Required(p, "")}
+	case corev1.ServiceAffinityNone:
+		if spec.SessionAffinityConfig != nil {
+			return field.ErrorList{field.Forbidden(specPath.Child("sessionAffinityConfig"), "must not be set when session affinity is None")}
+		}
+		return nil
+	case corev1.ServiceAffinityClientIP:
+		cp := specPath.Child("sessionAffinityConfig")
+		c := spec.SessionAffinityConfig
+		if c == nil || c.ClientIP == nil || c.ClientIP.TimeoutSeconds == nil {
+			return field.ErrorList{field.Required(cp.Child("clientIP"), "when session affinity type is ClientIP")}
+		}
+		if t := *c.ClientIP.TimeoutSeconds; t <= 0 || t > maxClientIPAffinitySeconds {
+			return field.ErrorList{field.Invalid(cp.Child("clientIP", "timeoutSeconds"), t, fmt.Sprintf("must be greater than 0 and less than %d", maxClientIPAffinitySeconds))}
+		}
+		return nil
+	}
+	return field.ErrorList{field.NotSupported(p, spec.SessionAffinity, sessionAffinites)}
+}
+
+// validateClusterIPs checks the addresses and families a client asked for;
+// the allocator checks they are in range and free.
+func validateClusterIPs(svc *corev1.Service, specPath *field.Path) field.ErrorList {
+	spec := &svc.Spec
+	var errs field.ErrorList
+	ipsPath := specPath.Child("clusterIPs")
+	if spec.Type != corev1.ServiceTypeExternalName {
+		if len(spec.ClusterIPs) > 0 && spec.ClusterIP != spec.ClusterIPs[0] {
+			errs = append(errs, field.Invalid(ipsPath, spec.ClusterIPs, "first value must match `clusterIP`"))
+		}
+		for i, ip := range spec.ClusterIPs {
+			switch {
+			case ip == corev1.ClusterIPNone:
+				if i > 0 || len(spec.ClusterIPs) > 1 {
+					errs = append(errs, field.Invalid(ipsPath.Index(i), ip, "'None' must be the first and only value"))
+				}
+			default:
+				errs = append(errs, validation.IsValidIPForLegacyField(ipsPath.Index(i), ip, true, nil)...)
+			}
+		}
+		if len(spec.ClusterIPs) > 2 {
+			errs = append(errs, field.Invalid(ipsPath, spec.ClusterIPs, "may only hold up to 2 values"))
+		}
+		if spec.ClusterIP != "" && spec.ClusterIP != corev1.ClusterIPNone && len(spec.ClusterIPs) == 0 {
+			errs = append(errs, validation.IsValidIPForLegacyField(specPath.Child("clusterIP"), spec.ClusterIP, true, nil)...)
+		}
+	}
+	if p := spec.IPFamilyPolicy; p != nil {
+		switch *p {
+		case corev1.IPFamilyPolicySingleStack, corev1.IPFamilyPolicyPreferDualStack, corev1.IPFamilyPolicyRequireDualStack:
+		default:
+			errs = append(errs, field.NotSupported(specPath.Child("ipFamilyPolicy"), *p, ipFamilyPolicies))
+		}
+	}
+	seen := map[corev1.IPFamily]bool{}
+	for i, f := range spec.IPFamilies {
+		fp := specPath.Child("ipFamilies").Index(i)
+		if f != corev1.IPv4Protocol && f != corev1.IPv6Protocol {
+			errs = append(errs, field.NotSupported(fp, f, ipFamilies))
+		}
+		if seen[f] {
+			errs = append(errs, field.Duplicate(fp, f))
+		}
+		seen[f] = true
+	}
+	if len(spec.IPFamilies) > 1 && spec.IPFamilyPolicy != nil && *spec.IPFamilyPolicy == corev1.IPFamilyPolicySingleStack {
+		errs = append(errs, field.Invalid(specPath.Child("ipFamilies"), spec.IPFamilies, "when multiple IP families are specified, IP family policy must be PreferDualStack or RequireDualStack"))
+	}
+	return errs
+}
+
+func validateLoadBalancerFields(spec *corev1.ServiceSpec, specPath *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	lb := spec.Type == corev1.ServiceTypeLoadBalancer
+	if len(spec.LoadBalancerSourceRanges) > 0 && !lb {
+		errs = append(errs, field.Forbidden(specPath.Child("loadBalancerSourceRanges"), "may only be used when `type` is 'LoadBalancer'"))
+	}
+	for i, cidr := range spec.LoadBalancerSourceRanges {
+		errs = append(errs, validation.IsValidCIDRForLegacyField(specPath.Child("loadBalancerSourceRanges").Index(i), strings.TrimSpace(cidr), true, nil)...)
+	}
+	if spec.AllocateLoadBalancerNodePorts != nil && !lb {
+		errs = append(errs, field.Forbidden(specPath.Child("allocateLoadBalancerNodePorts"), "may only be used when `type` is 'LoadBalancer'"))
+	}
+	if lb && spec.AllocateLoadBalancerNodePorts == nil {
+		errs = append(errs, field.Required(specPath.Child("allocateLoadBalancerNodePorts"), ""))
+	}
+	if spec.LoadBalancerClass != nil {
+		if !lb {
+			errs = append(errs, field.Forbidden(specPath.Child("loadBalancerClass"), "may only be used when `type` is 'LoadBalancer'"))
+		} else {
+			errs = append(errs, qualifiedName(*spec.LoadBalancerClass, specPath.Child("loadBalancerClass"))...)
+		}
+	}
+	return errs
+}
+
+func validateTrafficPolicies(svc *corev1.Service, specPath *field.Path) field.ErrorList {
+	spec := &svc.Spec
+	var errs field.ErrorList
+	etp := specPath.Child("externalTrafficPolicy")
+	if needsNodePorts(svc) {
+		switch spec.ExternalTrafficPolicy {
+		case corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal:
+		case "":
+			errs = append(errs, field.Required(etp, ""))
+		default:
+			errs = append(errs, field.NotSupported(etp, spec.ExternalTrafficPolicy, trafficPolicies))
+		}
+	} else if spec.ExternalTrafficPolicy != "" {
+		errs = append(errs, field.Invalid(etp, spec.ExternalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"))
+	}
+	hc := specPath.Child("healthCheckNodePort")
+	if spec.HealthCheckNodePort != 0 {
+		if spec.Type != corev1.ServiceTypeLoadBalancer || spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
+			errs = append(errs, field.Invalid(hc, spec.HealthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+		} else {
+			errs = append(errs, portNumber(spec.HealthCheckNodePort, hc)...)
+		}
+	}
+	itp := specPath.Child("internalTrafficPolicy")
+	if spec.Type != corev1.ServiceTypeExternalName {
+		switch {
+		case spec.InternalTrafficPolicy == nil:
+			errs = append(errs, field.Required(itp, ""))
+		case *spec.InternalTrafficPolicy != corev1.ServiceInternalTrafficPolicyCluster && *spec.InternalTrafficPolicy != corev1.ServiceInternalTrafficPolicyLocal:
+			errs = append(errs, field.NotSupported(itp, *spec.InternalTrafficPolicy, trafficPolicies))
+		}
+	}
+	if d := spec.TrafficDistribution; d != nil && *d != corev1.ServiceTrafficDistributionPreferClose &&
+		*d != "PreferSameZone" && *d != "PreferSameNode" {
+		errs = append(errs, field.NotSupported(specPath.Child("trafficDistribution"), *d, []string{"PreferClose", "PreferSameNode", "PreferSameZone"}))
+	}
+	return errs
+}
+
+// validateServiceUpdate: the cluster IPs are the Service's identity on the
+// network, so once allocated they stay, unless the Service becomes or
+// stops being an ExternalName.
+func validateServiceUpdate(svc, old *corev1.Service) field.ErrorList {
+	errs := validateClusterIPsUpdate(svc, old)
+	return append(errs, validateService(svc)...)
+}
+
+func validateClusterIPsUpdate(svc, old *corev1.Service) field.ErrorList {
+	if !needsClusterIP(svc) || !needsClusterIP(old) || (headless(svc) && headless(old)) {
+		return nil
+	}
+	ips, oldIPs := svc.Spec.ClusterIPs, old.Spec.ClusterIPs
+	p := field.NewPath("spec", "clusterIPs")
+	var errs field.ErrorList
+	switch {
+	case len(ips) == len(oldIPs):
+		for i := range oldIPs {
+			if ips[i] != oldIPs[i] {
+				errs = append(errs, field.Invalid(p.Index(i), ips, "may not change once set"))
+			}
+		}
+	case len(ips) < len(oldIPs):
+		if len(ips) == 0 {
+			errs = append(errs, field.Invalid(p.Index(0), ips, "primary clusterIP can not be unset"))
+		} else if ips[0] != oldIPs[0] {
+			errs = append(errs, field.Invalid(p.Index(0), ips, "may not change once set"))
+		}
+	case len(oldIPs) > 0 && ips[0] != oldIPs[0]:
+		errs = append(errs, field.Invalid(p.Index(0), ips, "may not change once set"))
+	}
+	return errs
+}
+
+func validateLoadBalancerStatus(s *corev1.LoadBalancerStatus, fldPath *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, in := range s.Ingress {
+		p := fldPath.Child("ingress").Index(i)
+		if in.IP != "" {
+			errs = append(errs, validation.IsValidIPForLegacyField(p.Child("ip"), in.IP, true, nil)...)
+		}
+		if in.Hostname != "" {
+			errs = append(errs, subdomain(in.Hostname, p.Child("hostname"))...)
+			if net.ParseIP(in.Hostname) != nil {
+				errs = append(errs, field.Invalid(p.Child("hostname"), in.Hostname, "must be a DNS name, not an IP address"))
+			}
+		}
+	}
+	return errs
+}
+
+var serviceColumns = []metav1.TableColumnDefinition{
+	nameColumn,
+	{Name: "Type", Type: "string", Description: corev1.ServiceSpec{}.SwaggerDoc()["type"]},
+	{Name: "Cluster-IP", Type: "string", Description: corev1.ServiceSpec{}.SwaggerDoc()["clusterIP"]},
+	{Name: "External-IP", Type: "string", Description: corev1.ServiceSpec{}.SwaggerDoc()["externalIPs"]},
+	{Name: "Port(s)", Type: "string", Description: corev1.ServiceSpec{}.SwaggerDoc()["ports"]},
+	ageColumn,
+	{Name: "Selector", Type: "string", Priority: 1, Description: corev1.ServiceSpec{}.SwaggerDoc()["selector"]},
+}
+
+func serviceRow(svc *corev1.Service) []interface{} {
+	clusterIP := none
+	if len(svc.Spec.ClusterIPs) > 0 {
+		clusterIP = svc.Spec.ClusterIPs[0]
+	}
+	ports := make([]string, len(svc.Spec.Ports))
+	for i, p := range svc.Spec.Ports {
+		if p.NodePort > 0 {
+			ports[i] = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, p.Protocol)
+		} else {
+			ports[i] = fmt.Sprintf("%d/%s", p.Port, p.Protocol)
+		}
+	}
+	return []interface{}{
+		svc.Name, string(svc.Spec.Type), clusterIP, serviceExternalIP(svc), orNone(strings.Join(ports, ",")),
+		registry.Age(svc.CreationTimestamp), labelsString(svc.Spec.Selector),
+	}
+}
+
+// serviceExternalIP is what kubectl shows as EXTERNAL-IP: external IPs, the
+// load balancer's addresses (<pending> until it has one) or the CNAME.
+func serviceExternalIP(svc *corev1.Service) string {
+	switch svc.Spec.Type {
+	case corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort:
+		return orNone(strings.Join(svc.Spec.ExternalIPs, ","))
+	case corev1.ServiceTypeLoadBalancer:
+		lb := sets.New[string]()
+		for _, in := range svc.Status.LoadBalancer.Ingress {
+			if in.IP != "" {
+				lb.Insert(in.IP)
+			} else if in.Hostname != "" {
+				lb.Insert(in.Hostname)
+			}
+		}
+		all := append(sets.List(lb), svc.Spec.ExternalIPs...)
+		if len(all) == 0 {
+			return "<pending>"
+		}
+		return strings.Join(all, ",")
+	case corev1.ServiceTypeExternalName:
+		return svc.Spec.ExternalName
+	}
+	return "<unknown>"
+}
