@@ -20,14 +20,18 @@ import (
 
 func podRules() registry.Rules {
 	return registry.Rules{
-		Default:              func(obj runtime.Object) { defaultPod(obj.(*corev1.Pod)) },
-		PrepareForCreate:     func(obj runtime.Object) { preparePodForCreate(obj.(*corev1.Pod)) },
-		Validate:             func(obj runtime.Object) field.ErrorList { return validatePod(obj.(*corev1.Pod)) },
-		ValidateUpdate:       func(obj, old runtime.Object) field.ErrorList { return validatePodUpdate(obj.(*corev1.Pod), old.(*corev1.Pod)) },
-		ValidateStatusUpdate: func(obj, old runtime.Object) field.ErrorList { return validatePodStatusUpdate(obj.(*corev1.Pod), old.(*corev1.Pod)) },
-		Columns:              podColumns,
-		Row:                  func(obj runtime.Object) []interface{} { return podRow(obj.(*corev1.Pod)) },
-		Fields:               func(obj runtime.Object) fields.Set { return podFields(obj.(*corev1.Pod)) },
+		Default:          func(obj runtime.Object) { defaultPod(obj.(*corev1.Pod)) },
+		PrepareForCreate: func(obj runtime.Object) { preparePodForCreate(obj.(*corev1.Pod)) },
+		Validate:         func(obj runtime.Object) field.ErrorList { return validatePod(obj.(*corev1.Pod)) },
+		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+			return validatePodUpdate(obj.(*corev1.Pod), old.(*corev1.Pod))
+		},
+		ValidateStatusUpdate: func(obj, old runtime.Object) field.ErrorList {
+			return validatePodStatusUpdate(obj.(*corev1.Pod), old.(*corev1.Pod))
+		},
+		Columns: podColumns,
+		Row:     func(obj runtime.Object) []interface{} { return podRow(obj.(*corev1.Pod)) },
+		Fields:  func(obj runtime.Object) fields.Set { return podFields(obj.(*corev1.Pod)) },
 	}
 }
 
