@@ -17,8 +17,8 @@ const outBuffer = 64
 //
 // ResourceVersion "" (without SendInitialEvents) starts from now, that is
 // etcd's current revision; "0" first sends the cache's current state as Added
-// events; N replays the cached events after N, and is ErrGone when they are no
-// longer kept. SendInitialEvents=true
+// events; N replays the events after N, from the cache's event window or,
+// when older, from etcd's history, and is ErrGone when etcd has compacted it. SendInitialEvents=true
 // sends the state at (at least) ResourceVersion as Added events and then a
 // Bookmark with InitialEventsEnd, whether or not AllowBookmarks is set.
 func (s *Store) Watch(ctx context.Context, prefix string, opts WatchOptions) (<-chan Event, error) {
@@ -78,12 +78,18 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts WatchOptions) (<-
 	}
 	if from != 0 {
 		evs, ok := s.events.since(from, prefix)
-		if !ok {
-			oldest := s.events.floor
+		if ok {
+			w.replay = evs
+		} else {
+			// Older than the event window: read etcd's history, if it still
+			// has it, up to the revision at which w joins the cache.
 			s.mu.Unlock()
-			return nil, tooOld(from, oldest)
+			if err := s.checkHistory(ctx, prefix, from); err != nil {
+				return nil, err
+			}
+			s.mu.Lock()
+			w.history, w.joined = from, s.rev
 		}
-		w.replay = evs
 	}
 	s.watchers.add(w)
 	s.mu.Unlock()
@@ -107,6 +113,8 @@ type watcher struct {
 	snapRev   int64
 	endMarker bool // then a Bookmark with InitialEventsEnd
 	replay    []*event
+	history   int64 // or etcd's events after history, up to joined
+	joined    int64
 }
 
 func (s *Store) serve(ctx context.Context, w *watcher) {
@@ -135,6 +143,9 @@ func (s *Store) serve(ctx context.Context, w *watcher) {
 		}
 	}
 	if w.endMarker && !send(Event{Type: Bookmark, Revision: w.snapRev, InitialEventsEnd: true}) {
+		return
+	}
+	if w.history != 0 && !s.sendHistory(ctx, w, w.history, send) {
 		return
 	}
 	for _, e := range w.replay {

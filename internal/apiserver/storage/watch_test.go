@@ -178,19 +178,45 @@ func TestWatchPredicateTransitions(t *testing.T) {
 	}
 }
 
-func TestWatchTooOld(t *testing.T) {
-	s, _ := newTestStore(t, Options{EventWindow: 5})
+func TestWatchOlderThanEventWindow(t *testing.T) {
+	s, c := newTestStore(t, Options{EventWindow: 5})
 	rv := create(t, s, "a", "first", nil)
+	wants := []want{{Modified, "first"}}
+	relabel(t, s, "a", "first", map[string]string{"k": "v"})
 	var last int64
 	for i := range 10 {
 		last = create(t, s, "a", fmt.Sprintf("cm-%d", i), nil)
+		create(t, s, "b", fmt.Sprintf("cm-%d", i), nil)
+		wants = append(wants, want{Added, fmt.Sprintf("cm-%d", i)})
+	}
+	if _, err := s.Delete(t.Context(), cmKey("a", "first"), nil); err != nil {
+		t.Fatal(err)
+	}
+	wants = append(wants, want{Deleted, "first"})
+
+	// Events before the window come from etcd, the rest from the cache.
+	ch := watch(t, s, Prefix("", "configmaps", "a"), WatchOptions{ResourceVersion: strconv.FormatInt(rv, 10)})
+	expect(t, ch, wants...)
+	create(t, s, "a", "live", nil)
+	expect(t, ch, want{Added, "live"})
+
+	// With a predicate, from etcd's history too.
+	ch = watch(t, s, Prefix("", "configmaps", "a"), WatchOptions{ResourceVersion: strconv.FormatInt(rv, 10), Predicate: func(obj runtime.Object) bool {
+		return obj.(*corev1.ConfigMap).Labels["k"] == "v"
+	}})
+	expect(t, ch, want{Added, "first"}, want{Deleted, "first"})
+
+	// Once etcd compacted it, it is gone.
+	cur, _ := s.currentRevision(t.Context())
+	if _, err := c.Compact(t.Context(), cur); err != nil {
+		t.Fatal(err)
 	}
 	_, err := s.Watch(t.Context(), Prefix("", "configmaps", ""), WatchOptions{ResourceVersion: strconv.FormatInt(rv, 10)})
 	if !errors.Is(err, ErrGone) || !strings.HasPrefix(err.Error(), fmt.Sprintf("too old resource version: %d (", rv)) {
-		t.Fatalf("watch from an evicted revision: %v, want ErrGone \"too old resource version\"", err)
+		t.Fatalf("watch from a compacted revision: %v, want ErrGone \"too old resource version\"", err)
 	}
-	// The newest revisions still replay.
-	ch := watch(t, s, Prefix("", "configmaps", ""), WatchOptions{ResourceVersion: strconv.FormatInt(last-1, 10)})
+	// The newest revisions still replay from the cache.
+	ch = watch(t, s, Prefix("", "configmaps", "a"), WatchOptions{ResourceVersion: strconv.FormatInt(last-2, 10)})
 	expect(t, ch, want{Added, "cm-9"})
 	if _, err := s.Watch(t.Context(), Prefix("", "configmaps", ""), WatchOptions{ResourceVersion: "nope"}); !errors.Is(err, ErrBadVersion) {
 		t.Fatalf("watch at a bad resourceVersion: %v", err)
