@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bosun-dev/bosun/internal/server"
+)
+
+func newServerCommand() *cobra.Command {
+	cfg := server.Config{}
+	var disableAgent bool
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: API server on etcd and its controllers",
+		Long: `Run the control plane: the Kubernetes API over HTTPS, backed by an embedded etcd
+in --data-dir (or an external etcd cluster with --etcd-endpoints), with the
+controllers it needs. Certificates and DATA-DIR/admin.kubeconfig are made at
+first start and reused. SIGTERM or SIGINT stops it cleanly.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !disableAgent {
+				fmt.Fprintln(os.Stderr, "note: this build has no node agent yet; running the control plane only (as with --disable-agent)")
+			}
+			abs, err := filepath.Abs(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			cfg.DataDir = abs
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return server.Run(ctx, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", "/var/lib/bosun", "directory for etcd data, certificates and admin.kubeconfig")
+	f.StringVar(&cfg.BindAddress, "bind-address", "0.0.0.0", "address to serve HTTPS on")
+	f.IntVar(&cfg.SecurePort, "secure-port", 6443, "HTTPS port")
+	f.StringVar(&cfg.AdvertiseAddress, "advertise-address", "", "IP the kubernetes Service points at (default: the host's first non-loopback IPv4)")
+	f.StringSliceVar(&cfg.EtcdEndpoints, "etcd-endpoints", nil, "external etcd endpoints (default: embedded etcd in --data-dir)")
+	f.StringVar(&cfg.EtcdCAFile, "etcd-cafile", "", "CA bundle to verify external etcd")
+	f.StringVar(&cfg.EtcdCertFile, "etcd-certfile", "", "client certificate for external etcd")
+	f.StringVar(&cfg.EtcdKeyFile, "etcd-keyfile", "", "client key for external etcd")
+	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", "10.0.0.0/24", "CIDR Service cluster IPs come from")
+	f.StringVar(&cfg.ServiceNodePortRange, "service-node-port-range", "30000-32767", "range of Service node ports")
+	f.BoolVar(&disableAgent, "disable-agent", false, "do not run a node agent in this process")
+	return cmd
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Config configures `bosun server`. Zero values take the documented defaults.
+type Config struct {
+	// DataDir holds etcd data, certificates and admin.kubeconfig.
+	DataDir string
+	// BindAddress is the address HTTPS listens on (default 0.0.0.0).
+	BindAddress string
+	// SecurePort is the HTTPS port (default 6443; 0 in tests picks a free one).
+	SecurePort int
+	// AdvertiseAddress is the IP the kubernetes Service's endpoints point at
+	// (default: the host's first non-loopback IPv4, else 127.0.0.1).
+	AdvertiseAddress string
+	// EtcdEndpoints selects an external etcd cluster instead of the embedded one.
+	EtcdEndpoints []string
+	EtcdCAFile    string
+	EtcdCertFile  string
+	EtcdKeyFile   string
+	// ServiceClusterIPRange is the Service CIDR (default 10.0.0.0/24, as kube-apiserver).
+	ServiceClusterIPRange string
+	// ServiceNodePortRange is "min-max" (default 30000-32767, as kube-apiserver).
+	ServiceNodePortRange string
+	// Ready, when set, is closed once the server serves and has bootstrapped.
+	Ready chan struct{}
+	// Addr, when set, receives the address HTTPS listens on (after the port is bound).
+	Addr chan<- string
+}
+
+const (
+	defaultServiceCIDR   = "10.0.0.0/24"
+	defaultNodePortRange = "30000-32767"
+)
+
+func (c *Config) setDefaults() {
+	if c.BindAddress == "" {
+		c.BindAddress = "0.0.0.0"
+	}
+	if c.ServiceClusterIPRange == "" {
+		c.ServiceClusterIPRange = defaultServiceCIDR
+	}
+	if c.ServiceNodePortRange == "" {
+		c.ServiceNodePortRange = defaultNodePortRange
+	}
+	if c.AdvertiseAddress == "" {
+		c.AdvertiseAddress = hostIP()
+	}
+}
+
+// parsePortRange parses "30000-32767".
+func parsePortRange(s string) (int32, int32, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	a, err1 := strconv.ParseInt(strings.TrimSpace(lo), 10, 32)
+	b, err2 := strconv.ParseInt(strings.TrimSpace(hi), 10, 32)
+	if !ok || err1 != nil || err2 != nil || a < 1 || b > 65535 || a > b {
+		return 0, 0, fmt.Errorf("invalid port range %q: want MIN-MAX within 1-65535", s)
+	}
+	return int32(a), int32(b), nil
+}
+
+// hostIP returns the first non-loopback IPv4 address of an up interface.
+func hostIP() string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLinkLocalUnicast() {
+				return ipn.IP.String()
+			}
+		}
+	}
+	return "127.0.0.1"
+}
