@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// listFigures lists the stored pods with protobuf and with JSON, decoded
+// into typed objects as a client would, and raw for the server's share.
+func listFigures(ctx context.Context, out io.Writer, rc *rest.Config, sz sizes, rep *report) error {
+	for _, enc := range []struct {
+		name string
+		rc   *rest.Config
+		// target applies to protobuf only; JSON is for comparison.
+		target time.Duration
+	}{
+		{"protobuf", protobufConfig(rc), 150 * time.Millisecond},
+		{"JSON", rc, 0},
+	} {
+		c, err := kubernetes.NewForConfig(enc.rc)
+		if err != nil {
+			return err
+		}
+		var typed, raw []time.Duration
+		var size int
+		if err := phase(out, fmt.Sprintf("listing %d pods %d times, %s", sz.pods, sz.lists, enc.name), func() error {
+			var err error
+			if typed, err = listPods(ctx, c, "bench-pods", sz.pods, sz.lists); err != nil {
+				return err
+			}
+			raw, size, err = listPodsRaw(ctx, c, "bench-pods", sz.lists)
+			return err
+		}); err != nil {
+			return err
+		}
+		label := fmt.Sprintf("list %d pods %s", sz.pods, enc.name)
+		rep.latency(label+": p50", quantile(typed, 0.5), "<", enc.target)
+		rep.latency(label+": max", quantile(typed, 1), "<", enc.target)
+		rep.latency(label+": p50 undecoded", quantile(raw, 0.5), "", 0)
+		rep.add(figure{name: label + ": body size", value: fmt.Sprintf("%.1f MiB", float64(size)/(1<<20))})
+	}
+	return nil
+}

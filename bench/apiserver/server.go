@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// server is one `bosun server` child process on its own data dir.
+type server struct {
+	cmd     *exec.Cmd
+	dir     string
+	port    int
+	logPath string
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // set before exited is closed
+}
+
+// startServer execs bin on a fresh temp data dir and a free loopback port.
+// It does not wait for readiness; see waitReady.
+func startServer(bin string) (*server, error) {
+	dir, err := os.MkdirTemp("", "bosun-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("make data dir: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	// The log lives beside, not inside, the data dir so it survives for
+	// reading after a failed start; stop removes both.
+	logPath := dir + ".log"
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("create server log: %w", err)
+	}
+	cmd := exec.Command(bin, "server",
+		"--data-dir", filepath.Join(dir, "data"),
+		"--secure-port", strconv.Itoa(port),
+		"--bind-address", "127.0.0.1",
+		"--disable-agent")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		_ = os.RemoveAll(dir)
+		_ = os.Remove(logPath)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	s := &server{cmd: cmd, dir: dir, port: port, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		s.waitErr = cmd.Wait()
+		logFile.Close()
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+func (s *server) url() string        { return "https://127.0.0.1:" + strconv.Itoa(s.port) }
+func (s *server) kubeconfig() string { return filepath.Join(s.dir, "data", "admin.kubeconfig") }
+
+// waitReady polls /readyz every 10 ms until it answers 200 and returns how
+// long that took since start.
+func (s *server) waitReady(start time.Time, timeout time.Duration) (time.Duration, error) {
+	client := &http.Client{
+		Timeout: time.Second,
+		Transport: &http.Transport{
+			// readyz is public; the server's CA is not known before it
+			// starts, so there is nothing to verify against yet.
+			TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+			DisableKeepAlives: false,
+		},
+	}
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := client.Get(s.url() + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(start), nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("server not ready after %s (log: %s)%s", timeout, s.logPath, s.logTail())
+		}
+		select {
+		case <-s.exited:
+			return 0, fmt.Errorf("server exited before ready: %v%s", s.waitErr, s.logTail())
+		case <-tick.C:
+		}
+	}
+}
+
+// stop sends SIGTERM to the server's PID, kills that PID if it has not
+// exited after 15 s, and removes its data dir and log.
+func (s *server) stop() error {
+	var err error
+	if s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(15 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+			err = errors.New("server did not stop within 15 s of SIGTERM; killed")
+		}
+	}
+	_ = os.RemoveAll(s.dir)
+	_ = os.Remove(s.logPath)
+	return err
+}
+
+// rss reads the server's resident set size and its peak from /proc.
+func (s *server) rss() (cur, peak int64, err error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0, fmt.Errorf("read server memory: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		kb, perr := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if perr != nil {
+			return 0, 0, fmt.Errorf("parse %s %q: %w", k, v, perr)
+		}
+		if k == "VmRSS" {
+			cur = kb * 1024
+		} else {
+			peak = kb * 1024
+		}
+	}
+	return cur, peak, sc.Err()
+}
+
+// logTail is the end of the server's log, for error messages.
+func (s *server) logTail() string {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return "\n--- server log (tail) ---\n" + string(b)
+}
+
+func freePort() (int, error) {
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
