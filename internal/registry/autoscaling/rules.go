@@ -1,7 +1,14 @@
-// Package autoscaling holds the defaulting, validation and table rules of the autoscaling API group.
 package autoscaling
 
-import "github.com/bosun-dev/bosun/internal/registry"
+import (
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
 
 // Rules returns the rules of every kind in the group.
-func Rules() registry.RulesSet { return registry.RulesSet{} }
+func Rules() registry.RulesSet {
+	return registry.RulesSet{
+		autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"): hpaRules(),
+	}
+}

@@ -2,7 +2,7 @@ package rbac
 
 import (
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 
 	"github.com/bosun-dev/bosun/internal/registry"
 )
@@ -20,4 +20,9 @@ func Rules() registry.RulesSet {
 
 // nameValidation: RBAC names only need to be usable as one URL path segment,
 // so "system:controller:foo" style names are allowed.
-var nameValidation = path.ValidatePathSegmentName
+func nameValidation(name string, prefix bool) []string {
+	if prefix {
+		return content.IsPathSegmentPrefix(name)
+	}
+	return content.IsPathSegmentName(name)
+}
