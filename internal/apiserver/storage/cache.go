@@ -54,7 +54,7 @@ var errCompacted = errors.New("watch compacted")
 // watchLoop keeps the cache current with one etcd watch over Root,
 // re-watching after errors and refilling after a compaction overtook it.
 func (s *Store) watchLoop(ctx context.Context) {
-	defer s.closeAll()
+	defer s.stop()
 	defer s.watcher.Close()
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
@@ -203,9 +203,11 @@ func (s *Store) refill(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) closeAll() {
+// stop ends every watch and refuses new ones.
+func (s *Store) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopped = true
 	s.watchers.closeAll()
 }
 

@@ -179,8 +179,8 @@ func TestListReadsYourWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur, _ := s.currentRevision(ctx)
-	if res.Revision != cur {
-		t.Fatalf("list at revision %d, etcd at %d", res.Revision, cur)
+	if res.Revision != cur || s.Revision() != cur {
+		t.Fatalf("list at revision %d, cache at %d, etcd at %d", res.Revision, s.Revision(), cur)
 	}
 }
 

@@ -61,6 +61,9 @@ func (s *Store) Update(ctx context.Context, key string, tryUpdate func(cur runti
 		if err != nil {
 			return nil, err
 		}
+		if obj == nil {
+			return nil, fmt.Errorf("update %s: tryUpdate returned no object", key)
+		}
 		setRV(obj, 0)
 		data, err := s.codec.Encode(obj)
 		if err != nil {

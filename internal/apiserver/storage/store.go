@@ -45,6 +45,7 @@ type Store struct {
 	revChanged chan struct{} // closed and replaced whenever rev advances
 	events     ring
 	watchers   watcherSet
+	stopped    bool  // the watch loop ended: no new watchers
 	compacted  int64 // latest revision etcd is known to be compacted to
 }
 
@@ -61,6 +62,8 @@ func newTree() *btree.BTreeG[*entry] { return btree.NewG(32, entryLess) }
 
 // New returns a Store on client. Call Start before List, Watch or Count
 // (they wait until the cache is filled); the other methods work at once.
+// The Store stops when Start's context ends: watches end then, and later
+// ones fail.
 func New(client *clientv3.Client, codec Codec, opts Options) (*Store, error) {
 	if client == nil || codec == nil {
 		return nil, errors.New("new storage: client and codec are required")
@@ -92,6 +95,7 @@ func (s *Store) Start(ctx context.Context) error {
 	}
 	tree, rev, err := s.fill(ctx)
 	if err != nil {
+		s.started.Store(false) // may be retried
 		return fmt.Errorf("start storage: %w", err)
 	}
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -90,6 +91,10 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts WatchOptions) (<-
 			s.mu.Lock()
 			w.history, w.joined = from, s.rev
 		}
+	}
+	if s.stopped {
+		s.mu.Unlock()
+		return nil, errors.New("watch: storage stopped")
 	}
 	s.watchers.add(w)
 	s.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // want is an expected event: its type and object name (empty for bookmarks).
@@ -334,5 +336,32 @@ func TestCompaction(t *testing.T) {
 	res, err := s.List(t.Context(), Prefix("", "configmaps", ""), ListOptions{})
 	if err != nil || len(res.Items) != 2 {
 		t.Fatalf("list after compaction: %v, %v", names(res.Items), err)
+	}
+}
+
+func TestWatchEndsWhenStoreStops(t *testing.T) {
+	client := startEtcd(t, false)
+	ctx, stop := context.WithCancel(t.Context())
+	s, err := New(client, NewJSONCodec(scheme.Scheme), Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ch := watch(t, s, Prefix("", "configmaps", ""), WatchOptions{})
+	stop()
+	for range ch {
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := s.Watch(t.Context(), Prefix("", "configmaps", ""), WatchOptions{ResourceVersion: "0"})
+		if err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("watch succeeded after the store stopped")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
