@@ -62,7 +62,13 @@ func (f *fieldManagers) get(res *registry.Resource, subresource string) (*manage
 		fm, err = managedfields.NewDefaultCRDFieldManager(managedfields.NewDeducedTypeConverter(), conv, rulesDefaulter{res}, unstructuredCreater{res}, gvk, gvk.GroupVersion(), subresource, reset)
 	} else {
 		builtinTypesOnce.Do(func() { builtinTypes = applyconfigurations.NewTypeConverter(builtin.Scheme) })
-		fm, err = managedfields.NewDefaultFieldManager(builtinTypes, builtin.Scheme, rulesDefaulter{res}, builtin.Scheme, gvk, gvk.GroupVersion(), subresource, reset)
+		types := builtinTypes
+		if _, err := types.ObjectToTyped(res.New()); err != nil {
+			// client-go's schemas cover k8s.io/api only; the apiextensions
+			// kinds get fields deduced from the objects themselves.
+			types = managedfields.NewDeducedTypeConverter()
+		}
+		fm, err = managedfields.NewDefaultFieldManager(types, builtin.Scheme, rulesDefaulter{res}, builtin.Scheme, gvk, gvk.GroupVersion(), subresource, reset)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("field manager for %s: %w", res.GVR, err)

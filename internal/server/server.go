@@ -31,6 +31,7 @@ import (
 	"github.com/bosun-dev/bosun/internal/crd"
 	"github.com/bosun-dev/bosun/internal/etcd"
 	"github.com/bosun-dev/bosun/internal/pki"
+	"github.com/bosun-dev/bosun/internal/registry"
 	"github.com/bosun-dev/bosun/internal/registry/builtin"
 	bosunversion "github.com/bosun-dev/bosun/internal/version"
 )
@@ -82,11 +83,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	resources := builtin.Resources(crd.Rules())
 	api := apiserver.New(apiserver.Config{
 		Storage:       store,
 		Authenticator: authn,
 		Authorizer:    auth.AlwaysAllow{},
-		Resources:     builtin.Resources(crd.Rules()),
+		Resources:     resources,
 		Version:       versionInfo(),
 		OpenAPI:       openapi.New(builtin.Scheme),
 		Services:      allocators,
@@ -130,7 +132,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	ctrlCtx, stopControllers := context.WithCancel(ctx)
 	defer stopControllers()
-	if err := runControllers(ctrlCtx, loopback, api); err != nil {
+	if err := runControllers(ctrlCtx, loopback, api, resources); err != nil {
 		return err
 	}
 	kube, err := kubernetes.NewForConfig(loopback)
@@ -195,7 +197,7 @@ func restoreServiceAllocations(ctx context.Context, store storage.Interface, a *
 
 // runControllers starts the controllers the API server itself needs:
 // CustomResourceDefinitions and namespace deletion.
-func runControllers(ctx context.Context, loopback *rest.Config, api *apiserver.Server) error {
+func runControllers(ctx context.Context, loopback *rest.Config, api *apiserver.Server, builtins []*registry.Resource) error {
 	kube, err := kubernetes.NewForConfig(loopback)
 	if err != nil {
 		return err
@@ -218,7 +220,7 @@ func runControllers(ctx context.Context, loopback *rest.Config, api *apiserver.S
 		}
 		return out
 	})
-	crdController := crd.NewController(ext, api)
+	crdController := crd.NewController(ext, api, crd.WithBuiltins(builtins))
 	factory.Start(ctx.Done())
 	go nsController.Run(ctx, 2)
 	go crdController.Run(ctx)
