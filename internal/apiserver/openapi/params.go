@@ -25,6 +25,13 @@ var (
 		"If 'true', the output is indented. Defaults to 'false' unless the user agent is a browser or a command-line HTTP tool (curl or wget).")
 )
 
+// unserved are option fields the REST handler does not implement; they are
+// left out rather than advertised.
+var unserved = map[string]bool{
+	"shardSelector": true, // alpha sharded list and watch
+	"ignoreStoreReadErrorWithClusterBreakingPotential": true, // alpha unsafe delete of corrupt objects
+}
+
 // optionParams turns the scalar and string-list fields of an options struct
 // into query parameters, sorted by name.
 func optionParams(opts interface{}) []spec.Parameter {
@@ -34,7 +41,7 @@ func optionParams(opts interface{}) []spec.Parameter {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.Anonymous || name == "" || name == "-" {
+		if f.Anonymous || name == "" || name == "-" || unserved[name] {
 			continue
 		}
 		ft := f.Type

@@ -3,7 +3,6 @@ package openapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"sync"
@@ -177,7 +176,7 @@ func (v *v2State) jsonBytes() ([]byte, string, error) {
 		return nil, "", err
 	}
 	v.jsonOnce.Do(func() {
-		v.json, v.jsonErr = json.Marshal(sw)
+		v.json, v.jsonErr = sw.MarshalJSON()
 		sum := sha256.Sum256(v.json)
 		v.etag = hex.EncodeToString(sum[:])
 	})
@@ -186,8 +185,8 @@ func (v *v2State) jsonBytes() ([]byte, string, error) {
 
 // paramHash names a shared parameter by its content, so two parameters with
 // one name but different descriptions do not collide.
+// Only what simpleParam sets can differ.
 func paramHash(p spec.Parameter) string {
-	b, _ := json.Marshal(p)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])[:8]
+	sum := sha256.Sum256([]byte(p.In + "\x00" + p.Name + "\x00" + p.Type + "\x00" + p.Description + "\x00" + strconv.FormatBool(p.Required)))
+	return hex.EncodeToString(sum[:4])
 }
