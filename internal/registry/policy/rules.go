@@ -1,7 +1,14 @@
-// Package policy holds the defaulting, validation and table rules of the policy API group.
 package policy
 
-import "github.com/bosun-dev/bosun/internal/registry"
+import (
+	policyv1 "k8s.io/api/policy/v1"
+
+	"github.com/bosun-dev/bosun/internal/registry"
+)
 
 // Rules returns the rules of every kind in the group.
-func Rules() registry.RulesSet { return registry.RulesSet{} }
+func Rules() registry.RulesSet {
+	return registry.RulesSet{
+		policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"): pdbRules(),
+	}
+}
