@@ -34,7 +34,7 @@ func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*Lis
 		if err != nil {
 			return nil, err
 		}
-		p.start = prefix + start
+		p.start, p.continued = prefix+start, true
 		if snap := s.snapshots.get(rev); snap != nil {
 			return p.fromTree(snap, rev, s), nil
 		}
@@ -108,6 +108,8 @@ type page struct {
 	start  string // first key to consider
 	limit  int64  // 0: all
 	pred   Predicate
+	// continued: a later page of a paged list.
+	continued bool
 }
 
 // fromTree serves p from a cache tree at rev.
@@ -166,6 +168,9 @@ func (s *Store) listEtcd(ctx context.Context, p page, rev int64) (*ListResult, e
 		resp, err := s.client.Get(ctx, key, opts...)
 		if err != nil {
 			if errors.Is(err, rpctypes.ErrCompacted) {
+				if p.continued {
+					return nil, &statusError{"The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.", ErrGone}
+				}
 				return nil, &statusError{fmt.Sprintf("The resourceVersion for the provided list is too old: %d", rev), ErrGone}
 			}
 			if errors.Is(err, rpctypes.ErrFutureRev) {

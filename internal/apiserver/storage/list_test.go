@@ -224,11 +224,22 @@ func TestListResourceVersions(t *testing.T) {
 		})
 	}
 
+	page, err := s.List(ctx, prefix, ListOptions{Limit: 1})
+	if err != nil || page.Continue == "" {
+		t.Fatalf("first page: %v, %v", page, err)
+	}
+	create(t, s, "a", "newer", nil)
+
 	// After compaction the old revision is gone.
+	cur, _ = s.currentRevision(ctx)
 	if _, err := c.Compact(ctx, cur); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.List(ctx, prefix, ListOptions{ResourceVersion: strconv.FormatInt(rev, 10), ResourceVersionMatch: "Exact"})
+	s.snapshots = snapshots{}
+	if _, err := s.List(ctx, prefix, ListOptions{Continue: page.Continue}); !errors.Is(err, ErrGone) {
+		t.Fatalf("continue at a compacted revision: %v, want ErrGone", err)
+	}
+	_, err = s.List(ctx, prefix, ListOptions{ResourceVersion: strconv.FormatInt(rev, 10), ResourceVersionMatch: "Exact"})
 	if !errors.Is(err, ErrGone) {
 		t.Fatalf("exact list at a compacted revision: %v, want ErrGone", err)
 	}
