@@ -45,6 +45,9 @@ type Event struct {
 }
 
 // Predicate selects objects for list and watch (labels, fields); nil selects all.
+// It is called concurrently on objects shared with the watch cache, so it must
+// not modify them. Pass nil rather than a predicate that accepts everything:
+// lists are then cheaper and report RemainingItemCount.
 type Predicate func(obj runtime.Object) bool
 
 // ListOptions mirror metav1.ListOptions' storage-relevant fields.
@@ -94,9 +97,14 @@ type Interface interface {
 	// object; returns the deleted object with the deletion's revision.
 	Delete(ctx context.Context, key string, precondition func(cur runtime.Object) error) (runtime.Object, error)
 	// List returns objects under prefix.
+	//
+	// The items are the watch cache's own objects, shared with every other
+	// caller and with watch events: read-only. DeepCopy before changing one.
 	List(ctx context.Context, prefix string, opts ListOptions) (*ListResult, error)
 	// Watch streams changes under prefix until ctx ends or the consumer falls too
 	// far behind (then the channel closes). ErrGone for a compacted start.
+	//
+	// Event objects are shared like List's items: read-only.
 	Watch(ctx context.Context, prefix string, opts WatchOptions) (<-chan Event, error)
 	// Count returns how many objects are stored under prefix.
 	Count(ctx context.Context, prefix string) (int64, error)
