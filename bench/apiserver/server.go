@@ -125,30 +125,35 @@ func (s *server) stop() error {
 	return err
 }
 
-// rss reads the server's resident set size and its peak from /proc.
-func (s *server) rss() (cur, peak int64, err error) {
+// memory is the server's memory as /proc/PID/status reports it, in bytes.
+type memory struct {
+	rss, peak  int64 // VmRSS, VmHWM
+	anon, file int64 // RssAnon (heap, stacks), RssFile (mapped files: etcd's bbolt)
+}
+
+// memory reads the server's resident memory from /proc.
+func (s *server) memory() (memory, error) {
+	var m memory
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, 0, fmt.Errorf("read server memory: %w", err)
+		return m, fmt.Errorf("read server memory: %w", err)
 	}
 	defer f.Close()
+	fields := map[string]*int64{"VmRSS": &m.rss, "VmHWM": &m.peak, "RssAnon": &m.anon, "RssFile": &m.file}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
+		dst := fields[k]
+		if !ok || dst == nil {
 			continue
 		}
-		kb, perr := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if perr != nil {
-			return 0, 0, fmt.Errorf("parse %s %q: %w", k, v, perr)
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return m, fmt.Errorf("parse %s %q: %w", k, v, err)
 		}
-		if k == "VmRSS" {
-			cur = kb * 1024
-		} else {
-			peak = kb * 1024
-		}
+		*dst = kb * 1024
 	}
-	return cur, peak, sc.Err()
+	return m, sc.Err()
 }
 
 // logTail is the end of the server's log, for error messages.
