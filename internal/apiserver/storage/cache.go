@@ -265,9 +265,8 @@ func (s *Store) progressLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.progress:
-			// The watch was opened with a context derived from the Start
-			// context; RequestProgress finds the same stream from ctx's
-			// (absent) gRPC metadata.
+			// ctx is the watch loop's: RequestProgress finds the stream of
+			// our watch by its gRPC metadata.
 			if err := s.watcher.RequestProgress(ctx); err != nil && ctx.Err() == nil {
 				s.log.Debug("Progress request failed", "err", err)
 			}

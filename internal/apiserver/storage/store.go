@@ -104,8 +104,12 @@ func (s *Store) Start(ctx context.Context) error {
 	s.mu.Unlock()
 	s.log.Info("Watch cache filled", "objects", tree.Len(), "revision", rev)
 
-	go s.watchLoop(ctx)
-	go s.progressLoop(ctx)
+	// Without a leader the etcd member would stall our watch silently; with
+	// this the watch fails and is re-established. Progress requests must
+	// carry the same gRPC metadata to reach the same watch stream.
+	wctx := clientv3.WithRequireLeader(ctx)
+	go s.watchLoop(wctx)
+	go s.progressLoop(wctx)
 	go s.bookmarkLoop(ctx)
 	if s.opts.CompactInterval > 0 {
 		go s.compactLoop(ctx)
