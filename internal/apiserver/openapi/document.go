@@ -5,10 +5,7 @@ import (
 	"reflect"
 	"sort"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
-	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/openapiconv"
@@ -28,20 +25,6 @@ type gvDoc struct {
 	// full are the custom resource definitions before the swagger 2.0
 	// rewrite; v3 documents and Definitions use them.
 	full map[string]*spec.Schema
-}
-
-// subresourceKinds are the kinds of the extra subresources Bosun serves and
-// which verbs they take; unknown extras are left out of the documents.
-var subresourceKinds = map[string]struct {
-	obj   interface{}
-	gvk   schema.GroupVersionKind
-	verbs []string
-}{
-	"binding":  {corev1.Binding{}, schema.GroupVersionKind{Version: "v1", Kind: "Binding"}, []string{"create"}},
-	"eviction": {policyv1.Eviction{}, schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "Eviction"}, []string{"create"}},
-	"token":    {authenticationv1.TokenRequest{}, schema.GroupVersionKind{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}, []string{"create"}},
-	"finalize": {nil, schema.GroupVersionKind{}, []string{"update"}},
-	"approval": {nil, schema.GroupVersionKind{}, []string{"get", "patch", "update"}},
 }
 
 // buildGV generates the document of one group-version's resources.
@@ -80,18 +63,7 @@ func buildGV(g *typeSchemas, gv schema.GroupVersion, rs []*registry.Resource) (*
 				d.list = g.define(objectType(r.NewList()))
 			}
 		}
-		d.extra = map[string]extraDef{}
-		for _, sub := range r.Extra {
-			sk, ok := subresourceKinds[sub]
-			if !ok {
-				continue
-			}
-			x := extraDef{def: d.kind, gvk: r.GVK(), verb: sk.verbs}
-			if sk.obj != nil {
-				x.def, x.gvk = g.define(reflect.TypeOf(sk.obj)), sk.gvk
-			}
-			d.extra[sub] = x
-		}
+		d.extra = extraDefs(g, r, d.kind)
 		doc.paths.addResource(r, d)
 	}
 	doc.paths.addAPIResources(gv, g.define(reflect.TypeOf(metav1.APIResourceList{})))
@@ -190,46 +162,6 @@ func newSwagger() *spec.Swagger {
 			Type: "apiKey", Name: "authorization", In: "header", Description: "Bearer Token authentication"}}},
 		Security: []map[string][]string{{"BearerToken": {}}},
 	}}
-}
-
-// mergeSwagger joins group-version documents into the single swagger 2.0
-// document, moving the repeated query and path parameters into the shared
-// parameters section as Kubernetes does.
-func mergeSwagger(docs []*gvDoc) *spec.Swagger {
-	sw := newSwagger()
-	sw.Parameters = map[string]spec.Parameter{}
-	share := func(ps []spec.Parameter) []spec.Parameter {
-		out := make([]spec.Parameter, len(ps))
-		for i, p := range ps {
-			if p.In == "body" {
-				out[i] = p
-				continue
-			}
-			key := p.Name + "-" + paramHash(p)
-			sw.Parameters[key] = p
-			out[i] = spec.Parameter{Refable: spec.Refable{Ref: spec.MustCreateRef("#/parameters/" + key)}}
-		}
-		return out
-	}
-	for _, d := range docs {
-		for p, it := range d.paths {
-			item := *it
-			item.Parameters = share(it.Parameters)
-			for _, op := range []**spec.Operation{&item.Get, &item.Put, &item.Post, &item.Patch, &item.Delete} {
-				if *op == nil {
-					continue
-				}
-				cp := **op
-				cp.Parameters = share(cp.Parameters)
-				*op = &cp
-			}
-			sw.Paths.Paths[p] = item
-		}
-		for n, s := range d.defs {
-			sw.Definitions[n] = *s
-		}
-	}
-	return sw
 }
 
 // sortedGVs orders group-versions as discovery does: core first, then by group.

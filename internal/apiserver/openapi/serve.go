@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	openapi_v2 "github.com/google/gnostic-models/openapiv2"
 	"github.com/munnerz/goautoneg"
-	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -102,22 +100,4 @@ func (s *Service) serveV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "only application/json and application/"+protoV2+" are served", http.StatusNotAcceptable)
-}
-
-// protoBytes is the document in gnostic's protobuf form, which client-go's
-// discovery and kubectl ask for.
-func (v *v2State) protoBytes() ([]byte, string, error) {
-	j, etag, err := v.jsonBytes()
-	if err != nil {
-		return nil, "", err
-	}
-	v.protoOnce.Do(func() {
-		doc, err := openapi_v2.ParseDocument(j)
-		if err != nil {
-			v.protoErr = err
-			return
-		}
-		v.proto, v.protoErr = proto.Marshal(doc)
-	})
-	return v.proto, etag, v.protoErr
 }

@@ -1,8 +1,6 @@
 package openapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"slices"
 	"strconv"
 	"sync"
@@ -109,84 +107,4 @@ func (s *Service) Definitions() map[string]*spec.Schema {
 	s.mu.Unlock()
 	defs, _ := v2.definitions()
 	return defs
-}
-
-// v2State is the swagger 2.0 document of one generation of resources.
-type v2State struct {
-	gvs []*gvState
-
-	docOnce sync.Once
-	doc     *spec.Swagger
-	docs    []*gvDoc
-	err     error
-
-	defsOnce sync.Once
-	defs     map[string]*spec.Schema
-
-	jsonOnce sync.Once
-	json     []byte
-	etag     string
-	jsonErr  error
-
-	protoOnce sync.Once
-	proto     []byte
-	protoErr  error
-}
-
-func (s *Service) newV2State(gvs []*gvState) *v2State { return &v2State{gvs: gvs} }
-
-func (v *v2State) swagger() (*spec.Swagger, []*gvDoc, error) {
-	v.docOnce.Do(func() {
-		for _, st := range v.gvs {
-			d, err := st.get()
-			if err != nil {
-				v.err = err
-				return
-			}
-			v.docs = append(v.docs, d)
-		}
-		v.doc = mergeSwagger(v.docs)
-	})
-	return v.doc, v.docs, v.err
-}
-
-func (v *v2State) definitions() (map[string]*spec.Schema, error) {
-	sw, docs, err := v.swagger()
-	if err != nil {
-		return nil, err
-	}
-	v.defsOnce.Do(func() {
-		v.defs = make(map[string]*spec.Schema, len(sw.Definitions))
-		for n := range sw.Definitions {
-			s := sw.Definitions[n]
-			v.defs[n] = &s
-		}
-		for _, d := range docs {
-			for n, s := range d.full {
-				v.defs[n] = s
-			}
-		}
-	})
-	return v.defs, nil
-}
-
-func (v *v2State) jsonBytes() ([]byte, string, error) {
-	sw, _, err := v.swagger()
-	if err != nil {
-		return nil, "", err
-	}
-	v.jsonOnce.Do(func() {
-		v.json, v.jsonErr = sw.MarshalJSON()
-		sum := sha256.Sum256(v.json)
-		v.etag = hex.EncodeToString(sum[:])
-	})
-	return v.json, v.etag, v.jsonErr
-}
-
-// paramHash names a shared parameter by its content, so two parameters with
-// one name but different descriptions do not collide.
-// Only what simpleParam sets can differ.
-func paramHash(p spec.Parameter) string {
-	sum := sha256.Sum256([]byte(p.In + "\x00" + p.Name + "\x00" + p.Type + "\x00" + p.Description + "\x00" + strconv.FormatBool(p.Required)))
-	return hex.EncodeToString(sum[:4])
 }
