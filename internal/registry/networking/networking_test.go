@@ -120,7 +120,9 @@ func TestIngressValidate(t *testing.T) {
 			`spec.defaultBackend: Invalid value: "": resource or service backend is required`,
 			"spec.rules[0].http.paths[0].backend: Required value: port name or number is required",
 		}},
-		{name: "class annotation", mutate: func(i *networkingv1.Ingress) { i.Annotations = map[string]string{"kubernetes.io/ingress.class": "traefik"} },
+		{name: "class annotation", mutate: func(i *networkingv1.Ingress) {
+			i.Annotations = map[string]string{"kubernetes.io/ingress.class": "traefik"}
+		},
 			want: []string{`annotations.kubernetes.io/ingress.class: Invalid value: "traefik": must match ` + "`ingressClassName`" + ` when both are specified`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
