@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/bosun-dev/bosun/internal/registry"
@@ -27,6 +28,10 @@ func customDefinitions(r *registry.Resource, objectMeta, listMeta string) (kind,
 	}
 	if len(kind.Type) == 0 {
 		kind.Type = spec.StringOrArray{"object"}
+	}
+	if r.Schema == nil {
+		// A version without a schema keeps whatever it is sent.
+		kind.AddExtension(extPreserve, true)
 	}
 	props := make(map[string]spec.Schema, len(kind.Properties)+3)
 	for k, v := range kind.Properties {
@@ -116,6 +121,19 @@ func toV2(s *spec.Schema, root bool) {
 	if len(s.Type) == 1 && s.Type[0] == "array" && s.Items == nil {
 		s.Type = nil // kubectl cannot check an array whose items it does not know
 	}
+}
+
+// isCustom reports whether r is a custom resource: it has a CRD schema or,
+// for a version without one, its objects are unstructured.
+func isCustom(r *registry.Resource) bool {
+	if r.Schema != nil {
+		return true
+	}
+	if r.New == nil {
+		return false
+	}
+	_, ok := r.New().(runtime.Unstructured)
+	return ok
 }
 
 // refName returns the definition a ref names ("" for none).

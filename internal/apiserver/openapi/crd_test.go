@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,23 @@ func TestCustomResource(t *testing.T) {
 	}
 	if s.Definitions()["com.example.stable.v1.Widget"].Properties["spec"].Properties["color"].Nullable != true {
 		t.Error("Definitions lost the full CRD schema")
+	}
+}
+
+// TestSchemalessCustomResource covers a version served without a schema.
+func TestSchemalessCustomResource(t *testing.T) {
+	w := widgetResource()
+	w.Schema = nil
+	s := newTestService(t, w)
+	d, ok := s.Definitions()["com.example.stable.v1.Widget"]
+	if !ok || d.Extensions[extPreserve] != true || refName(d.Properties["metadata"].Ref) == "" {
+		t.Fatalf("schemaless Widget = %+v", d)
+	}
+	doc := v3Doc(t, s, "apis/stable.example.com/v1")
+	if doc.Paths.Paths["/apis/stable.example.com/v1/namespaces/{namespace}/widgets/{name}"].Patch == nil {
+		t.Error("no PATCH for a schemaless custom resource")
+	}
+	if _, err := managedfields.NewTypeConverter(s.Definitions(), false); err != nil {
+		t.Error(err)
 	}
 }

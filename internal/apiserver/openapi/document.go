@@ -43,7 +43,8 @@ func buildGV(g *typeSchemas, gv schema.GroupVersion, rs []*registry.Resource) (*
 
 	for _, r := range rs {
 		d := d
-		if r.Schema != nil {
+		switch {
+		case isCustom(r):
 			kind, list, err := customDefinitions(r, objectMeta, listMeta)
 			if err != nil {
 				return nil, fmt.Errorf("schema of %s: %w", r.GVK(), err)
@@ -56,9 +57,11 @@ func buildGV(g *typeSchemas, gv schema.GroupVersion, rs []*registry.Resource) (*
 			}
 			toV2(v2, true)
 			local[d.kind], local[d.list] = v2, list
-		} else {
+		case r.New == nil:
+			continue // nothing says what it holds
+		default:
 			d.kind = g.define(objectType(r.New()))
-			d.list = d.kind + "List"
+			d.list = "" // the list response goes undescribed
 			if r.NewList != nil {
 				d.list = g.define(objectType(r.NewList()))
 			}

@@ -45,7 +45,7 @@ func (ps pathSet) addResource(r *registry.Resource, d defNames) {
 		watchProduces: []string{mediaJSON, mediaYAML, mediaProtobuf, mediaJSON + ";stream=watch", mediaProtobuf + ";stream=watch"},
 		patchTypes:    []string{"application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"},
 	}
-	if r.Schema != nil {
+	if isCustom(r) {
 		// Custom resources have no protobuf form and no patch strategies.
 		rp.produces = []string{mediaJSON, mediaYAML}
 		rp.watchProduces = []string{mediaJSON, mediaYAML, mediaJSON + ";stream=watch"}
