@@ -365,3 +365,17 @@ func TestWatchEndsWhenStoreStops(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestWatchFutureResourceVersion(t *testing.T) {
+	s, _ := newTestStore(t, Options{FreshTimeout: 200 * time.Millisecond})
+	rv := create(t, s, "a", "x", nil)
+	_, err := s.Watch(t.Context(), Prefix("", "configmaps", ""), WatchOptions{ResourceVersion: strconv.FormatInt(rv+100, 10)})
+	if !errors.Is(err, ErrTooLarge) || !strings.HasPrefix(err.Error(), "Too large resource version") {
+		t.Fatalf("watch beyond etcd's revision: %v, want ErrTooLarge", err)
+	}
+	// A revision etcd has reached but the cache may not have yet waits for it.
+	rv = create(t, s, "a", "y", nil)
+	ch := watch(t, s, Prefix("", "configmaps", ""), WatchOptions{ResourceVersion: strconv.FormatInt(rv, 10)})
+	create(t, s, "a", "z", nil)
+	expect(t, ch, want{Added, "z"})
+}
