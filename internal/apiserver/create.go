@@ -131,6 +131,11 @@ func (s *Server) allocateAndStore(ctx context.Context, res *registry.Resource, o
 	m, _ := meta.Accessor(obj)
 	release := func() {}
 	if svc, ok := obj.(*corev1.Service); ok && s.cfg.Services != nil {
+		// A duplicate create is AlreadyExists, not a clash of its requested IP
+		// with the existing Service's.
+		if _, err := s.store.Get(ctx, s.key(res, m.GetNamespace(), m.GetName())); err == nil {
+			return nil, apierrors.NewAlreadyExists(gr, m.GetName())
+		}
 		rel, err := s.cfg.Services.Allocate(svc, nil, opts.dryRun)
 		if err != nil {
 			return nil, err
