@@ -96,7 +96,9 @@ func validateEndpointAddress(a *corev1.EndpointAddress, fldPath *field.Path) fie
 }
 
 // nonSpecialIP rejects addresses no endpoint can have: a proxy would send
-// traffic to itself or nowhere.
+// traffic nowhere. Kubernetes also refuses loopback addresses; Bosun
+// accepts them, because a single-host server advertises itself (the
+// default/kubernetes endpoints) on loopback.
 func nonSpecialIP(s string, fldPath *field.Path) field.ErrorList {
 	ip := net.ParseIP(s)
 	switch {
@@ -104,8 +106,6 @@ func nonSpecialIP(s string, fldPath *field.Path) field.ErrorList {
 		return nil
 	case ip.IsUnspecified():
 		return field.ErrorList{field.Invalid(fldPath, s, "may not be unspecified (0.0.0.0)")}
-	case ip.IsLoopback():
-		return field.ErrorList{field.Invalid(fldPath, s, "may not be in the loopback range (127.0.0.0/8, ::1/128)")}
 	case ip.IsLinkLocalUnicast():
 		return field.ErrorList{field.Invalid(fldPath, s, "may not be in the link-local range (169.254.0.0/16, fe80::/10)")}
 	case ip.IsLinkLocalMulticast():

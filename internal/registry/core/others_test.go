@@ -87,7 +87,9 @@ func TestEndpoints(t *testing.T) {
 	wantErrors(t, r.Validate(ep))
 	wantCells(t, r.Row(ep), "web", "10.1.0.1:8080,10.1.0.2:8080,10.1.0.3:8080 + 1 more...", "<unknown>")
 	ep.Subsets[0].Addresses[0].IP = "127.0.0.1"
-	wantErrors(t, r.Validate(ep), `subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)`)
+	wantErrors(t, r.Validate(ep))
+	ep.Subsets[0].Addresses[0].IP = "169.254.1.1"
+	wantErrors(t, r.Validate(ep), `subsets[0].addresses[0].ip: Invalid value: "169.254.1.1": may not be in the link-local range (169.254.0.0/16, fe80::/10)`)
 	wantCells(t, r.Row(&corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "e"}}), "e", "<none>", "<unknown>")
 }
 

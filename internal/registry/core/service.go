@@ -510,6 +510,11 @@ func validateClusterIPsUpdate(svc, old *corev1.Service) field.ErrorList {
 	ips, oldIPs := svc.Spec.ClusterIPs, old.Spec.ClusterIPs
 	p := field.NewPath("spec", "clusterIPs")
 	var errs field.ErrorList
+	// Kubernetes before dual-stack reported the single field as immutable,
+	// current releases the list; tools grep for either, so say both.
+	if old.Spec.ClusterIP != "" && svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != old.Spec.ClusterIP {
+		errs = append(errs, apivalidation.ValidateImmutableField(svc.Spec.ClusterIP, old.Spec.ClusterIP, field.NewPath("spec", "clusterIP"))...)
+	}
 	switch {
 	case len(ips) == len(oldIPs):
 		for i := range oldIPs {

@@ -109,7 +109,9 @@ func TestServiceUpdate(t *testing.T) {
 	changed := old.DeepCopy()
 	changed.Spec.ClusterIP = "10.0.0.11"
 	prepareServiceForUpdate(changed, old)
-	wantErrors(t, validateServiceUpdate(changed, old), `spec.clusterIPs[0]: Invalid value: ["10.0.0.11"]: may not change once set`)
+	wantErrors(t, validateServiceUpdate(changed, old),
+		`spec.clusterIP: Invalid value: "10.0.0.11": field is immutable`,
+		`spec.clusterIPs[0]: Invalid value: ["10.0.0.11"]: may not change once set`)
 
 	// Going to ClusterIP drops the node ports the client left as they were.
 	cip := old.DeepCopy()
