@@ -329,9 +329,6 @@ func validatePodStatusUpdate(pod, old *corev1.Pod) field.ErrorList {
 func validatePodIPs(pod *corev1.Pod, statusPath *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	ips := pod.Status.PodIPs
-	if len(ips) > 0 && pod.Status.PodIP != "" && ips[0].IP != pod.Status.PodIP {
-		errs = append(errs, field.Invalid(statusPath.Child("podIPs").Index(0).Child("ip"), ips[0].IP, "must match status.podIP"))
-	}
 	seen := map[string]bool{}
 	for i, ip := range ips {
 		p := statusPath.Child("podIPs").Index(i).Child("ip")
@@ -347,12 +344,22 @@ func validatePodIPs(pod *corev1.Pod, statusPath *field.Path) field.ErrorList {
 	return errs
 }
 
-func podFields(pod *corev1.Pod) fields.Set {
-	podIP := ""
+// podIPs lists the pod's addresses. v1 clients may set only the older
+// single podIP, which is the first of podIPs when both are set.
+func podIPs(pod *corev1.Pod) []string {
 	ips := make([]string, 0, len(pod.Status.PodIPs))
 	for _, ip := range pod.Status.PodIPs {
 		ips = append(ips, ip.IP)
 	}
+	if len(ips) == 0 && pod.Status.PodIP != "" {
+		ips = append(ips, pod.Status.PodIP)
+	}
+	return ips
+}
+
+func podFields(pod *corev1.Pod) fields.Set {
+	podIP := ""
+	ips := podIPs(pod)
 	if len(ips) > 0 {
 		podIP = ips[0]
 	}

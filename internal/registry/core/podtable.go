@@ -37,8 +37,8 @@ func podRow(pod *corev1.Pod) []interface{} {
 		restarts = fmt.Sprintf("%d (%s ago)", s.restarts, registry.Age(s.lastRestart))
 	}
 	podIP := ""
-	if len(pod.Status.PodIPs) > 0 {
-		podIP = pod.Status.PodIPs[0].IP
+	if ips := podIPs(pod); len(ips) > 0 {
+		podIP = ips[0]
 	}
 	gates := none
 	if n := len(pod.Spec.ReadinessGates); n > 0 {
