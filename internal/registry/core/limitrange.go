@@ -20,8 +20,44 @@ func limitRangeRules() registry.Rules {
 		return validateLimitRange(&obj.(*corev1.LimitRange).Spec, field.NewPath("spec", "limits"))
 	}
 	return registry.Rules{
+		Default: func(obj runtime.Object) {
+			lr := obj.(*corev1.LimitRange)
+			for i := range lr.Spec.Limits {
+				defaultLimitRangeItem(&lr.Spec.Limits[i])
+			}
+		},
 		Validate:       validate,
 		ValidateUpdate: func(obj, _ runtime.Object) field.ErrorList { return validate(obj) },
+	}
+}
+
+// defaultLimitRangeItem fills a container limit's defaults from its bounds:
+// the default limit from max, the default request from the default limit,
+// else from min.
+func defaultLimitRangeItem(l *corev1.LimitRangeItem) {
+	if l.Type != corev1.LimitTypeContainer {
+		return
+	}
+	if l.Default == nil {
+		l.Default = corev1.ResourceList{}
+	}
+	if l.DefaultRequest == nil {
+		l.DefaultRequest = corev1.ResourceList{}
+	}
+	for name, q := range l.Max {
+		if _, ok := l.Default[name]; !ok {
+			l.Default[name] = q.DeepCopy()
+		}
+	}
+	for name, q := range l.Default {
+		if _, ok := l.DefaultRequest[name]; !ok {
+			l.DefaultRequest[name] = q.DeepCopy()
+		}
+	}
+	for name, q := range l.Min {
+		if _, ok := l.DefaultRequest[name]; !ok {
+			l.DefaultRequest[name] = q.DeepCopy()
+		}
 	}
 }
 

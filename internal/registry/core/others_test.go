@@ -163,6 +163,17 @@ func TestLimitRange(t *testing.T) {
 	if r.Columns != nil {
 		t.Error("limit ranges use the default NAME/CREATED AT table")
 	}
+	d := &corev1.LimitRange{Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{
+		Type: corev1.LimitTypeContainer,
+		Max:  corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2")},
+		Min:  corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
+	}}}}
+	r.Default(d)
+	l := d.Spec.Limits[0]
+	if l.Default.Cpu().String() != "2" || l.DefaultRequest.Cpu().String() != "2" || l.DefaultRequest.Memory().String() != "64Mi" {
+		t.Errorf("limit range defaults: %+v", l)
+	}
+	wantErrors(t, r.Validate(d))
 }
 
 func TestReplicationController(t *testing.T) {

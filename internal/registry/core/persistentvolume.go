@@ -30,6 +30,10 @@ func persistentVolumeRules() registry.Rules {
 				m := corev1.PersistentVolumeFilesystem
 				pv.Spec.VolumeMode = &m
 			}
+			if hp := pv.Spec.HostPath; hp != nil && hp.Type == nil {
+				t := corev1.HostPathUnset
+				hp.Type = &t
+			}
 		},
 		PrepareForCreate: func(obj runtime.Object) {
 			pv := obj.(*corev1.PersistentVolume)
