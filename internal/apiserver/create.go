@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -109,6 +110,9 @@ func (s *Server) createWith(ctx context.Context, res *registry.Resource, obj run
 	if res.Rules.PrepareForCreate != nil {
 		res.Rules.PrepareForCreate(obj)
 	}
+	if csr, ok := obj.(*certificatesv1.CertificateSigningRequest); ok {
+		setRequester(ctx, csr)
+	}
 	if err := validateCreate(res, obj, m); err != nil {
 		return nil, err
 	}
@@ -158,6 +162,23 @@ func (s *Server) allocateAndStore(ctx context.Context, res *registry.Resource, o
 		return nil, storageError(err, gr, m.GetName())
 	}
 	return s.fromStorage(res, out)
+}
+
+// setRequester records who asked for a certificate, from the request's
+// credentials (never from the body), as Kubernetes does.
+func setRequester(ctx context.Context, csr *certificatesv1.CertificateSigningRequest) {
+	u := userFrom(ctx)
+	if u == nil {
+		return
+	}
+	csr.Spec.Username, csr.Spec.UID, csr.Spec.Groups = u.Name, u.UID, u.Groups
+	csr.Spec.Extra = nil
+	for k, v := range u.Extra {
+		if csr.Spec.Extra == nil {
+			csr.Spec.Extra = map[string]certificatesv1.ExtraValue{}
+		}
+		csr.Spec.Extra[k] = v
+	}
 }
 
 // keepsStatusOnCreate: nodes register with their status, as kubelet does.

@@ -29,6 +29,10 @@ func storageError(err error, gr schema.GroupResource, name string) error {
 		return apierrors.NewConflict(gr, name, errors.New(conflictMessage))
 	case errors.Is(err, storage.ErrGone):
 		return apierrors.NewResourceExpired(err.Error())
+	case errors.Is(err, storage.ErrTooLarge):
+		st := apierrors.NewTimeoutError("Too large resource version: "+err.Error(), 1)
+		st.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge, Message: "Too large resource version"}}
+		return st
 	case errors.Is(err, storage.ErrBadVersion):
 		return apierrors.NewBadRequest(err.Error())
 	}

@@ -54,6 +54,13 @@ func (s *Server) serveWatch(w http.ResponseWriter, r *http.Request, info request
 			return
 		}
 	}
+	// A watch from "" or "0" starts with the current state, as in Kubernetes;
+	// the end of that state is marked only for clients that asked for it.
+	markInitialEnd := opts.SendInitialEvents != nil && *opts.SendInitialEvents
+	if opts.ResourceVersion == "" && opts.SendInitialEvents == nil {
+		initial := true
+		opts.SendInitialEvents = &initial
+	}
 	timeout := defaultWatchTimeout()
 	if t := q.Get("timeoutSeconds"); t != "" {
 		n, err := strconv.ParseInt(t, 10, 64)
@@ -105,6 +112,9 @@ func (s *Server) serveWatch(w http.ResponseWriter, r *http.Request, info request
 		case ev, ok := <-events:
 			if !ok {
 				return
+			}
+			if ev.Type == storage.Bookmark && ev.InitialEventsEnd && !markInitialEnd {
+				continue
 			}
 			if err := enc.event(ev); err != nil {
 				return

@@ -166,6 +166,10 @@ func Resources(extra registry.RulesSet) []*registry.Resource {
 		if Scheme.Recognizes(listGVK) {
 			r.NewList = newFunc(listGVK)
 		}
+		if gvk.Group == "events.k8s.io" {
+			// events.k8s.io Events are core Events stored once, seen two ways.
+			r.StoragePrefix, r.ToStorage, r.FromStorage = "events", events.ToCore, events.FromCore
+		}
 		if s.scale {
 			r.Scale = &registry.ScalePaths{SpecReplicas: ".spec.replicas", StatusReplicas: ".status.replicas", LabelSelector: ".spec.selector"}
 		}
