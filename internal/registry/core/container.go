@@ -112,14 +112,13 @@ func validateContainer(c *corev1.Container, vols map[string]corev1.VolumeSource,
 	return errs
 }
 
+// validateImage requires an image. Surrounding whitespace is refused in
+// pods only: some tooling puts " " in templates as a placeholder to fill in.
 func validateImage(image string, opts podSpecOptions, fldPath *field.Path) field.ErrorList {
-	if image == "" {
-		if opts.pod {
-			return field.ErrorList{field.Required(fldPath, "")}
-		}
-		return nil
-	}
-	if image != strings.TrimSpace(image) {
+	switch {
+	case image == "":
+		return field.ErrorList{field.Required(fldPath, "")}
+	case opts.pod && image != strings.TrimSpace(image):
 		return field.ErrorList{field.Invalid(fldPath, image, "must not have leading or trailing whitespace")}
 	}
 	return nil

@@ -16,8 +16,8 @@ import (
 
 // podSpecOptions says what kind of object holds the spec.
 type podSpecOptions struct {
-	// pod is true for a Pod itself: images are required there, while a
-	// template may leave them for tooling to fill in.
+	// pod is true for a Pod itself, false for a template: a template may
+	// hold placeholder images (" ") for tooling to fill in.
 	pod bool
 }
 

@@ -50,8 +50,8 @@ func DefaultPodSpec(spec *corev1.PodSpec) {
 
 // ValidatePodTemplateSpec validates a pod template as Kubernetes does for
 // workload resources, with field paths under fldPath. Unlike a pod, a
-// template may leave container images empty: higher-level tooling may fill
-// them in before pods are made.
+// template may hold images with surrounding whitespace (placeholders some
+// tooling fills in before pods are made).
 func ValidatePodTemplateSpec(t *corev1.PodTemplateSpec, fldPath *field.Path) field.ErrorList {
 	if t == nil {
 		return field.ErrorList{field.Required(fldPath, "")}

@@ -95,7 +95,10 @@ func TestValidatePodTemplateSpec(t *testing.T) {
 		want   []string
 	}{
 		{"valid", func(*corev1.PodTemplateSpec) {}, nil},
-		{"empty image allowed in templates", func(p *corev1.PodTemplateSpec) { p.Spec.Containers[0].Image = "" }, nil},
+		{"placeholder image allowed in templates", func(p *corev1.PodTemplateSpec) { p.Spec.Containers[0].Image = " " }, nil},
+		{"no image", func(p *corev1.PodTemplateSpec) { p.Spec.Containers[0].Image = "" }, []string{
+			"spec.template.spec.containers[0].image: Required value",
+		}},
 		{"no containers", func(p *corev1.PodTemplateSpec) { p.Spec.Containers = nil }, []string{
 			"spec.template.spec.containers: Required value",
 		}},
