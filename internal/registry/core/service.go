@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -43,6 +44,11 @@ func serviceRules() registry.Rules {
 		},
 		Columns: serviceColumns,
 		Row:     func(obj runtime.Object) []interface{} { return serviceRow(obj.(*corev1.Service)) },
+		// Proxies watch only the Services they program (spec.clusterIP!=None).
+		Fields: func(obj runtime.Object) fields.Set {
+			svc := obj.(*corev1.Service)
+			return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
+		},
 	}
 }
 

@@ -132,3 +132,12 @@ func TestServiceRow(t *testing.T) {
 	lb := newService(func(s *corev1.Service) { s.Spec.Type, s.Spec.Selector = corev1.ServiceTypeLoadBalancer, nil })
 	wantCells(t, serviceRow(lb), "web", "LoadBalancer", "<none>", "<pending>", "80/TCP", "<unknown>", "<none>")
 }
+
+func TestServiceFields(t *testing.T) {
+	s := newService()
+	s.Spec.ClusterIP = "None"
+	f := serviceRules().Fields(s)
+	if f["spec.clusterIP"] != "None" || f["spec.type"] != "ClusterIP" {
+		t.Errorf("fields: %v", f)
+	}
+}
