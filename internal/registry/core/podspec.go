@@ -102,7 +102,7 @@ func validateDNSConfig(c *corev1.PodDNSConfig, policy corev1.DNSPolicy, fldPath 
 		errs = append(errs, field.Invalid(fldPath.Child("nameservers"), c.Nameservers, "must not have more than 3 nameservers"))
 	}
 	for i, ns := range c.Nameservers {
-		errs = append(errs, validation.IsValidIP(fldPath.Child("nameservers").Index(i), ns)...)
+		errs = append(errs, validation.IsValidIPForLegacyField(fldPath.Child("nameservers").Index(i), ns, true, nil)...)
 	}
 	if len(c.Searches) > 32 {
 		errs = append(errs, field.Invalid(fldPath.Child("searches"), c.Searches, "must not have more than 32 search paths"))
@@ -193,7 +193,7 @@ func validateHostAliases(aliases []corev1.HostAlias, fldPath *field.Path) field.
 	var errs field.ErrorList
 	for i, a := range aliases {
 		p := fldPath.Index(i)
-		errs = append(errs, validation.IsValidIP(p.Child("ip"), a.IP)...)
+		errs = append(errs, validation.IsValidIPForLegacyField(p.Child("ip"), a.IP, true, nil)...)
 		for j, h := range a.Hostnames {
 			errs = append(errs, subdomain(h, p.Child("hostnames").Index(j))...)
 		}
