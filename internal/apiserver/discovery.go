@@ -30,9 +30,6 @@ type discoveryCache struct {
 
 const aggregatedMediaType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
-// preferredVersion returns the version discovery prefers for a group (the first listed).
-func preferredVersion(g groupVersions) string { return g.versions[0] }
-
 func newDiscoveryCache(set *resourceSet) *discoveryCache {
 	c := &discoveryCache{perGroup: map[string][]byte{}, perVersion: map[string][]byte{}}
 	byGV := map[schema.GroupVersion][]*registry.Resource{}
@@ -135,7 +132,7 @@ func subresources(r *registry.Resource) []subresourceInfo {
 		case "finalize", "approval":
 			out = append(out, subresourceInfo{e, self, []string{"update"}})
 		default:
-			out = append(out, subresourceInfo{e, schema.GroupVersionKind{Version: "v1", Kind: "Pod" + strings.Title(e) + "Options"}, []string{"create", "get"}})
+			out = append(out, subresourceInfo{e, schema.GroupVersionKind{Version: "v1", Kind: "Pod" + strings.ToUpper(e[:1]) + e[1:] + "Options"}, []string{"create", "get"}})
 		}
 	}
 	return out

@@ -88,13 +88,6 @@ func clearStatus(obj runtime.Object) {
 	}
 }
 
-// copyAllButStatus makes dst equal to src except for dst's status, which it keeps.
-func copyAllButStatus(dst, src runtime.Object) runtime.Object {
-	out := src.DeepCopyObject()
-	copyStatus(out, dst)
-	return out
-}
-
 // nameSuffix returns 5 random characters for generateName, from the
 // alphabet Kubernetes uses (no vowels, no confusable digits).
 func nameSuffix() string {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -269,12 +268,4 @@ func (s *Server) list(ctx context.Context, res *registry.Resource, namespace str
 		items = []runtime.Object{}
 	}
 	return list, items, nil
-}
-
-// namespaceOf returns the namespace object, for lifecycle checks.
-func namespacePhase(obj runtime.Object) corev1.NamespacePhase {
-	if ns, ok := obj.(*corev1.Namespace); ok {
-		return ns.Status.Phase
-	}
-	return ""
 }

@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/validation"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -237,11 +236,4 @@ func validateUpdate(res *registry.Resource, next, cur runtime.Object, subresourc
 		return apierrors.NewInvalid(res.GVK().GroupKind(), nm.GetName(), errs)
 	}
 	return nil
-}
-
-// deletionTimestampNow is the timestamp set when deletion starts.
-func deletionTimestampNow() *metav1.Time {
-	t := metav1.Now()
-	t.Time = t.Time.Truncate(1e9)
-	return &t
 }
