@@ -164,3 +164,19 @@ func errStrings(errs []error) []string {
 	}
 	return out
 }
+
+// decodeOptionsBody decodes the body of a request that is not the resource
+// itself (DeleteOptions, Binding, Eviction, Scale, TokenRequest, a Namespace
+// to finalize) into obj, in the request's media type: client-go's generated
+// clients send protobuf for built-in types, kubectl sends JSON.
+func decodeOptionsBody(data []byte, mediaType string, obj runtime.Object) error {
+	if mediaType == mediaProtobuf {
+		_, _, err := protobufSerializer.Decode(data, nil, obj)
+		return err
+	}
+	jsonData, err := toJSON(data, mediaType)
+	if err != nil {
+		return err
+	}
+	return sjson.UnmarshalCaseSensitivePreserveInts(jsonData, obj)
+}

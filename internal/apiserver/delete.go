@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	sjson "sigs.k8s.io/json"
 
 	"github.com/bosun-dev/bosun/internal/apiserver/storage"
 	"github.com/bosun-dev/bosun/internal/registry"
@@ -27,7 +26,7 @@ func (s *Server) parseDeleteOptions(r *http.Request) (*metav1.DeleteOptions, err
 		return nil, err
 	}
 	if len(body) > 0 {
-		if err := sjson.UnmarshalCaseSensitivePreserveInts(body, opts); err != nil {
+		if err := decodeOptionsBody(body, contentType(r), opts); err != nil {
 			return nil, apierrors.NewBadRequest("invalid DeleteOptions: " + err.Error())
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -17,8 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	jsonpatch "gopkg.in/evanphx/json-patch.v4"
-	sjson "sigs.k8s.io/json"
 
 	"github.com/bosun-dev/bosun/internal/apiserver/storage"
 	"github.com/bosun-dev/bosun/internal/registry"
@@ -193,8 +192,12 @@ func desiredScale(cur *autoscalingv1.Scale, body []byte, verb, pt string) (*auto
 			return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", schemaGR, "", "the body of the request was in an unknown format", 0, false)
 		}
 	}
+	mt := pt // a PUT body comes in its own media type; a patched Scale is JSON
+	if verb == "patch" {
+		mt = mediaJSON
+	}
 	out := &autoscalingv1.Scale{}
-	if err := sjson.UnmarshalCaseSensitivePreserveInts(data, out); err != nil {
+	if err := decodeOptionsBody(data, mt, out); err != nil {
 		return nil, apierrors.NewBadRequest("Scale in version \"v1\" cannot be handled as a Scale: " + err.Error())
 	}
 	return out, nil
@@ -207,7 +210,7 @@ func (s *Server) serveFinalize(w http.ResponseWriter, r *http.Request, info requ
 		return
 	}
 	want := &corev1.Namespace{}
-	if err := sjson.UnmarshalCaseSensitivePreserveInts(body, want); err != nil {
+	if err := decodeOptionsBody(body, contentType(r), want); err != nil {
 		s.writeError(w, r, apierrors.NewBadRequest("Namespace in version \"v1\" cannot be handled as a Namespace: "+err.Error()))
 		return
 	}
@@ -236,7 +239,7 @@ func (s *Server) serveBinding(w http.ResponseWriter, r *http.Request, info reque
 		return
 	}
 	b := &corev1.Binding{}
-	if err := sjson.UnmarshalCaseSensitivePreserveInts(body, b); err != nil {
+	if err := decodeOptionsBody(body, contentType(r), b); err != nil {
 		s.writeError(w, r, apierrors.NewBadRequest("Binding in version \"v1\" cannot be handled as a Binding: "+err.Error()))
 		return
 	}
@@ -295,7 +298,7 @@ func (s *Server) serveEviction(w http.ResponseWriter, r *http.Request, info requ
 	}
 	ev := &policyv1.Eviction{}
 	if len(body) > 0 {
-		if err := sjson.UnmarshalCaseSensitivePreserveInts(body, ev); err != nil {
+		if err := decodeOptionsBody(body, contentType(r), ev); err != nil {
 			s.writeError(w, r, apierrors.NewBadRequest("Eviction in version \"v1\" cannot be handled as a Eviction: "+err.Error()))
 			return
 		}

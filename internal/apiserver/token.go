@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	sjson "sigs.k8s.io/json"
 
 	"github.com/bosun-dev/bosun/internal/auth"
 )
@@ -38,7 +37,7 @@ func (s *Server) serveTokenRequest(w http.ResponseWriter, r *http.Request, info 
 		return
 	}
 	tr := &authenticationv1.TokenRequest{}
-	if err := sjson.UnmarshalCaseSensitivePreserveInts(body, tr); err != nil {
+	if err := decodeOptionsBody(body, contentType(r), tr); err != nil {
 		s.writeError(w, r, apierrors.NewBadRequest("TokenRequest in version \"v1\" cannot be handled as a TokenRequest: "+err.Error()))
 		return
 	}
