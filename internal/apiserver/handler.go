@@ -144,7 +144,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 		s.serveSubresource(w, r, info, res)
 		return
 	}
-	if !res.Serves(info.Verb) {
+	if !res.Serves(info.Verb) || wrongTarget(info) {
 		s.writeError(w, r, methodNotSupported(info.Verb, res.GVR.GroupResource()))
 		return
 	}
@@ -168,6 +168,18 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 	default:
 		s.writeError(w, r, methodNotSupported(info.Verb, res.GVR.GroupResource()))
 	}
+}
+
+// wrongTarget: creates go to collections, updates and patches to objects;
+// kube-apiserver has no route for the other way round and answers 405.
+func wrongTarget(info requestInfo) bool {
+	switch info.Verb {
+	case "create":
+		return info.Name != ""
+	case "update", "patch":
+		return info.Name == ""
+	}
+	return false
 }
 
 func hasSubresource(res *registry.Resource, sub string) bool {

@@ -345,8 +345,18 @@ func (s *Server) checkDisruptionBudgets(ctx context.Context, pod *corev1.Pod) er
 		if err != nil || sel.Empty() || !sel.Matches(labels.Set(pod.Labels)) {
 			continue
 		}
+		// No Retry-After (0), as kube-apiserver: client-go would otherwise
+		// retry inside the call, and kubectl drain does its own waiting.
+		if pdb.Status.ObservedGeneration < pdb.Generation {
+			err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 0)
+			err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
+				Type:    policyv1.DisruptionBudgetCause,
+				Message: fmt.Sprintf("The disruption budget %s is still being processed by the server.", pdb.Name),
+			})
+			return err
+		}
 		if pdb.Status.DisruptionsAllowed < 1 {
-			err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10)
+			err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 0)
 			err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
 				Type:    policyv1.DisruptionBudgetCause,
 				Message: fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently", pdb.Name, pdb.Status.DesiredHealthy, pdb.Status.CurrentHealthy),
