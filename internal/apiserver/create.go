@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -99,6 +100,9 @@ func (s *Server) createWith(ctx context.Context, res *registry.Resource, obj run
 		if err := s.admitNamespace(ctx, gr, m.GetNamespace(), m.GetName()); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.admitCustomResource(ctx, res, obj); err != nil {
+		return nil, err
 	}
 	setCreateSystemFields(obj, m)
 	if res.Rules.Default != nil {
@@ -211,6 +215,28 @@ func validateCreate(res *registry.Resource, obj runtime.Object, m metav1.Object)
 	}
 	if len(errs) > 0 {
 		return apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
+	}
+	return nil
+}
+
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// admitCustomResource refuses new custom resources while their CRD is
+// being deleted, as Kubernetes does.
+func (s *Server) admitCustomResource(ctx context.Context, res *registry.Resource, obj runtime.Object) error {
+	if _, custom := obj.(*unstructured.Unstructured); !custom {
+		return nil
+	}
+	crdRes, ok := s.Lookup(crdGVR)
+	if !ok {
+		return nil
+	}
+	crd, err := s.store.Get(ctx, s.key(crdRes, "", res.GVR.Resource+"."+res.GVR.Group))
+	if err != nil {
+		return nil // not stored: the CRD is gone and the resource about to be unserved
+	}
+	if m, err := meta.Accessor(crd); err == nil && m.GetDeletionTimestamp() != nil {
+		return apierrors.NewMethodNotSupported(res.GVR.GroupResource(), "create not allowed while custom resource definition is terminating")
 	}
 	return nil
 }

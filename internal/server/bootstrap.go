@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -37,7 +39,10 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, serviceIP, adve
 	if _, err := client.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{FieldManager: "bosun-bootstrap"}); ignoreExists(err) != nil {
 		return fmt.Errorf("create kubernetes service: %w", err)
 	}
-	if err := apiserverEndpoints(ctx, client, advertise, port); err != nil {
+	if ip := net.ParseIP(advertise); ip != nil && ip.IsLoopback() {
+		// Endpoints may not point at loopback (pods could never reach it).
+		slog.Warn("Advertise address is loopback: the kubernetes Service gets no endpoints", "address", advertise)
+	} else if err := apiserverEndpoints(ctx, client, advertise, port); err != nil {
 		return err
 	}
 	for _, pc := range []struct {

@@ -37,7 +37,7 @@ func Start(t testing.TB, dataDir string) *Env {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	cfg := server.Config{DataDir: dataDir, BindAddress: "127.0.0.1", SecurePort: 0, AdvertiseAddress: "127.0.0.1", Ready: ready}
+	cfg := server.Config{DataDir: dataDir, BindAddress: "127.0.0.1", SecurePort: 0, Ready: ready}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {
 	case <-ready:
