@@ -71,8 +71,8 @@ func TestEvent(t *testing.T) {
 	if f["involvedObject.name"] != "web" || f["source"] != "kubelet" || f["type"] != "Normal" || f["reason"] != "Pulled" {
 		t.Errorf("fields: %v", f)
 	}
-	if len(eventColumns) != 10 || eventColumns[0].Name != "Last Seen" {
-		t.Errorf("event columns: %+v", eventColumns)
+	if cols := eventRules().Columns; len(cols) != 10 || cols[0].Name != "Last Seen" {
+		t.Errorf("event columns: %+v", cols)
 	}
 }
 
