@@ -304,6 +304,16 @@ func TestDeletePreconditions(t *testing.T) {
 	if _, err := cms.Get(c, "cm", metav1.GetOptions{}); err != nil {
 		t.Fatalf("object gone after failed preconditions: %v", err)
 	}
+	// A dry run deletes nothing; an unknown propagation policy is refused.
+	if err := cms.Delete(c, "cm", metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+		t.Fatalf("dry-run delete: %v", err)
+	}
+	bogus := metav1.DeletionPropagation("Sideways")
+	err = cms.Delete(c, "cm", metav1.DeleteOptions{PropagationPolicy: &bogus})
+	wantStatus(t, err, http.StatusBadRequest, metav1.StatusReasonBadRequest)
+	if _, err := cms.Get(c, "cm", metav1.GetOptions{}); err != nil {
+		t.Fatalf("object gone after failed preconditions or a dry run: %v", err)
+	}
 	if err := cms.Delete(c, "cm", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &cm.UID}}); err != nil {
 		t.Fatalf("delete with the right UID: %v", err)
 	}

@@ -187,6 +187,21 @@ func TestPodEviction(t *testing.T) {
 	if _, err := pods.Get(c, "guarded", metav1.GetOptions{}); err != nil {
 		t.Errorf("guarded pod gone after refused eviction: %v", err)
 	}
+	// Once the budget's controller allows a disruption, the eviction goes through.
+	cur, err := shared.client.PolicyV1().PodDisruptionBudgets(ns).Get(c, "keep", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: cur.Generation, DisruptionsAllowed: 1, CurrentHealthy: 2, DesiredHealthy: 1, ExpectedPods: 2}
+	if _, err := shared.client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(c, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("pdb status: %v", err)
+	}
+	if err := pods.EvictV1(c, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "guarded", Namespace: ns}}); err != nil {
+		t.Fatalf("evict with a disruption allowed: %v", err)
+	}
+	_, err = pods.Get(c, "guarded", metav1.GetOptions{})
+	wantStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
+
 	err = pods.EvictV1(c, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "absent", Namespace: ns}})
 	wantStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
 }
