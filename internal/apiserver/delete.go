@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -108,6 +109,10 @@ func (s *Server) delete(ctx context.Context, res *registry.Resource, namespace, 
 	if err := checkPreconditions(gr, name, cur, opts.Preconditions); err != nil {
 		return nil, false, err
 	}
+	if gr == nsGR && immortalNamespaces[name] {
+		// As the NamespaceLifecycle admission plugin (dry runs included).
+		return nil, false, apierrors.NewForbidden(gr, name, errors.New("this namespace may not be deleted"))
+	}
 	m, _ := meta.Accessor(cur)
 	grace, graceful := gracefulDeletion(cur, opts)
 	if len(m.GetFinalizers()) > 0 || graceful || holdsForFinalization(cur) {
@@ -157,6 +162,9 @@ func (s *Server) delete(ctx context.Context, res *registry.Resource, namespace, 
 	out, err := s.fromStorage(res, deleted)
 	return out, true, err
 }
+
+// immortalNamespaces are never deleted, as in Kubernetes.
+var immortalNamespaces = map[string]bool{metav1.NamespaceDefault: true, metav1.NamespaceSystem: true, metav1.NamespacePublic: true}
 
 // isGraceful: a pod marked for deletion with a grace period stays until its
 // node agent confirms it stopped (by deleting with grace period 0).
