@@ -36,7 +36,7 @@ type report struct {
 
 func (r *report) add(f figure) {
 	r.figures = append(r.figures, f)
-	fmt.Fprintf(r.out, "    %-40s %18s   target %-10s %s\n", f.name, f.value, orDash(f.target), f.verdict())
+	fmt.Fprintf(r.out, "    %-48s %18s   target %-10s %s\n", f.name, f.value, orDash(f.target), f.verdict())
 }
 
 // latency adds a duration figure; limit 0 makes it informational.
@@ -53,11 +53,11 @@ func (r *report) latency(name string, d time.Duration, op string, limit time.Dur
 
 func (r *report) summary() {
 	fmt.Fprintf(r.out, "\nsummary\n")
-	fmt.Fprintf(r.out, "%-42s %18s  %-12s %s\n", "figure", "value", "target", "")
+	fmt.Fprintf(r.out, "%-50s %18s  %-12s %s\n", "figure", "value", "target", "")
 	fmt.Fprintf(r.out, "%s\n", strings.Repeat("-", 80))
 	pass, miss := 0, 0
 	for _, f := range r.figures {
-		fmt.Fprintf(r.out, "%-42s %18s  %-12s %s\n", f.name, f.value, orDash(f.target), f.verdict())
+		fmt.Fprintf(r.out, "%-50s %18s  %-12s %s\n", f.name, f.value, orDash(f.target), f.verdict())
 		switch f.verdict() {
 		case "PASS":
 			pass++
