@@ -420,3 +420,20 @@ func TestCreateGetRoundTrip(t *testing.T) {
 		t.Errorf("delete pod: %v", err)
 	}
 }
+
+// default, kube-system and kube-public may never be deleted (dry runs are
+// checked the same way, so the shared server keeps them).
+func TestImmortalNamespaces(t *testing.T) {
+	c := ctx(t)
+	dryRun := metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}}
+	for _, ns := range []string{"default", "kube-system", "kube-public"} {
+		err := shared.client.CoreV1().Namespaces().Delete(c, ns, dryRun)
+		se := wantStatus(t, err, http.StatusForbidden, metav1.StatusReasonForbidden)
+		if want := `namespaces "` + ns + `" is forbidden: this namespace may not be deleted`; se.ErrStatus.Message != want {
+			t.Errorf("message %q, want %q", se.ErrStatus.Message, want)
+		}
+	}
+	if err := shared.client.CoreV1().Namespaces().Delete(c, "kube-node-lease", dryRun); err != nil {
+		t.Errorf("dry-run delete of kube-node-lease: %v", err)
+	}
+}
