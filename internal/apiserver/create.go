@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -29,18 +30,37 @@ type writeOptions struct {
 	fv      fieldValidation
 }
 
+// parseWriteOptions reads and checks them as kube-apiserver does: a bad
+// value is 422 Invalid on CreateOptions, UpdateOptions or PatchOptions.
 func parseWriteOptions(r *http.Request) (writeOptions, error) {
 	q := r.URL.Query()
-	opts := writeOptions{manager: managerName(r)}
-	for _, d := range q["dryRun"] {
-		if d != "All" {
-			return opts, apierrors.NewBadRequest(fmt.Sprintf("Invalid dryRun value %q: only \"All\" is supported", d))
+	opts := writeOptions{manager: managerName(r), dryRun: len(q["dryRun"]) > 0}
+	manager := q.Get("fieldManager")
+	errs := metavalidation.ValidateFieldManager(manager, field.NewPath("fieldManager"))
+	errs = append(errs, metavalidation.ValidateDryRun(field.NewPath("dryRun"), q["dryRun"])...)
+	errs = append(errs, metavalidation.ValidateFieldValidation(field.NewPath("fieldValidation"), q.Get("fieldValidation"))...)
+	kind := "CreateOptions"
+	switch r.Method {
+	case http.MethodPut:
+		kind = "UpdateOptions"
+	case http.MethodPatch:
+		kind = "PatchOptions"
+		if contentType(r) == patchApply {
+			if manager == "" {
+				errs = append(errs, field.Required(field.NewPath("fieldManager"), "is required for apply patch"))
+			}
+		} else if q.Has("force") {
+			errs = append(errs, field.Forbidden(field.NewPath("force"), "may not be specified for non-apply patch"))
 		}
-		opts.dryRun = true
 	}
-	fv, err := parseFieldValidation(r)
-	opts.fv = fv
-	return opts, err
+	if len(errs) > 0 {
+		return opts, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: kind}, "", errs)
+	}
+	opts.fv = fieldValidation(q.Get("fieldValidation"))
+	if opts.fv == "" {
+		opts.fv = validateWarn
+	}
+	return opts, nil
 }
 
 func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
@@ -231,7 +251,7 @@ func (s *Server) admitCustomResource(ctx context.Context, res *registry.Resource
 	if !ok {
 		return nil
 	}
-	crd, err := s.store.Get(ctx, s.key(crdRes, "", res.GVR.Resource+"."+res.GVR.Group))
+	crd, err := s.store.GetCached(ctx, s.key(crdRes, "", res.GVR.Resource+"."+res.GVR.Group))
 	if err != nil {
 		return nil // not stored: the CRD is gone and the resource about to be unserved
 	}
@@ -247,7 +267,12 @@ func (s *Server) admitNamespace(ctx context.Context, gr schema.GroupResource, na
 	if namespace == "" {
 		return apierrors.NewBadRequest("namespace is required for a namespaced resource")
 	}
-	obj, err := s.store.Get(ctx, s.namespaceKey(namespace))
+	// The watch cache answers almost always; a namespace created a moment
+	// ago may not be there yet, so a miss is checked in etcd before failing.
+	obj, err := s.store.GetCached(ctx, s.namespaceKey(namespace))
+	if err != nil {
+		obj, err = s.store.Get(ctx, s.namespaceKey(namespace))
+	}
 	if err != nil {
 		if apierrors.IsNotFound(storageError(err, nsGR, namespace)) {
 			return apierrors.NewNotFound(nsGR, namespace)

@@ -44,17 +44,6 @@ const (
 	validateIgnore fieldValidation = "Ignore"
 )
 
-func parseFieldValidation(r *http.Request) (fieldValidation, error) {
-	switch v := r.URL.Query().Get("fieldValidation"); v {
-	case "":
-		return validateWarn, nil
-	case "Strict", "Warn", "Ignore":
-		return fieldValidation(v), nil
-	default:
-		return "", apierrors.NewBadRequest(fmt.Sprintf("fieldValidation must be one of %q, %q, or %q, got %q", "Ignore", "Warn", "Strict", v))
-	}
-}
-
 // contentType returns the media type of the request body.
 func contentType(r *http.Request) string {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net/http"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
-	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	sjson "sigs.k8s.io/json"
 
 	"github.com/bosun-dev/bosun/internal/registry"
@@ -23,11 +23,6 @@ const (
 )
 
 func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource, subresource string) {
-	wo, err := parseWriteOptions(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	pt := contentType(r)
 	_, custom := res.New().(*unstructured.Unstructured)
 	switch {
@@ -40,6 +35,12 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, info request
 		}
 		s.writeError(w, r, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", res.GVR.GroupResource(), info.Name,
 			fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s", accepted), 0, false))
+		return
+	}
+	// Options are checked after the patch type, as kube-apiserver does.
+	wo, err := parseWriteOptions(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	body, err := s.readBody(r)
@@ -117,11 +118,6 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, info request
 // configuration into the live object (creating it when absent), reporting
 // conflicts with other managers unless force is set.
 func (s *Server) serveApply(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource, subresource string, wo writeOptions, body []byte) {
-	gr := res.GVR.GroupResource()
-	if r.URL.Query().Get("fieldManager") == "" {
-		s.writeError(w, r, apierrors.NewBadRequest("PATCH /" + gr.String() + " is invalid: fieldManager: Required value: is required for apply patch"))
-		return
-	}
 	force := r.URL.Query().Get("force") == "true"
 	jsonData, err := toJSON(body, patchApply)
 	if err != nil {
