@@ -310,7 +310,7 @@ func TestDeletePreconditions(t *testing.T) {
 	}
 	bogus := metav1.DeletionPropagation("Sideways")
 	err = cms.Delete(c, "cm", metav1.DeleteOptions{PropagationPolicy: &bogus})
-	wantStatus(t, err, http.StatusBadRequest, metav1.StatusReasonBadRequest)
+	wantStatus(t, err, http.StatusUnprocessableEntity, metav1.StatusReasonInvalid)
 	if _, err := cms.Get(c, "cm", metav1.GetOptions{}); err != nil {
 		t.Fatalf("object gone after failed preconditions or a dry run: %v", err)
 	}

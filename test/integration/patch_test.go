@@ -173,10 +173,10 @@ func TestServerSideApply(t *testing.T) {
 		t.Errorf("no Update entry for editor in %+v", got.ManagedFields)
 	}
 
-	// Apply without a field manager is refused.
-	r := do(t, request{method: http.MethodPatch, path: "/api/v1/namespaces/" + ns + "/configmaps/shared", body: applyA,
-		headers: map[string]string{"Content-Type": string(types.ApplyPatchType)}})
-	if st := r.status(t); r.code != http.StatusBadRequest || !strings.Contains(st.Message, "fieldManager") {
-		t.Errorf("apply without fieldManager: %d %q", r.code, st.Message)
+	// Apply without a field manager is refused (422 on PatchOptions).
+	_, err = cms.Patch(c, "shared", types.ApplyPatchType, applyA, metav1.PatchOptions{})
+	se = wantStatus(t, err, http.StatusUnprocessableEntity, metav1.StatusReasonInvalid)
+	if !strings.Contains(se.ErrStatus.Message, "fieldManager: Required value") {
+		t.Errorf("apply without fieldManager: %q", se.ErrStatus.Message)
 	}
 }
