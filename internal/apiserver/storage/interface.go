@@ -87,6 +87,10 @@ type Interface interface {
 	Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error)
 	// Get returns the object at key (from etcd, so it is always current).
 	Get(ctx context.Context, key string) (runtime.Object, error)
+	// GetCached returns the object at key from the watch cache, which may lag
+	// etcd by a moment: for checks that tolerate that (admission), not for
+	// answering clients. The object is the cache's: read-only.
+	GetCached(ctx context.Context, key string) (runtime.Object, error)
 	// Update reads the current object, calls tryUpdate with a deep copy of it,
 	// and writes the result only if the key was not modified meanwhile,
 	// retrying tryUpdate on races. tryUpdate returning an error aborts with it.

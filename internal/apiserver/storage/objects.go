@@ -160,3 +160,17 @@ func (s *Store) decode(kv *mvccpb.KeyValue) (runtime.Object, error) {
 	setRV(obj, kv.ModRevision)
 	return obj, nil
 }
+
+// GetCached implements Interface.
+func (s *Store) GetCached(ctx context.Context, key string) (runtime.Object, error) {
+	if err := s.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	e, ok := s.tree.Get(&entry{key: key})
+	s.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("get %s from cache: %w", key, ErrNotFound)
+	}
+	return e.obj, nil
+}

@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -190,4 +192,25 @@ func mustInt(t testing.TB, s string) int64 {
 		t.Fatalf("resourceVersion %q: %v", s, err)
 	}
 	return n
+}
+
+func TestGetCachedFollowsWrites(t *testing.T) {
+	s, _ := newTestStore(t, Options{})
+	create(t, s, "a", "cached", nil)
+	ctx := context.Background()
+	key := Key("", "configmaps", "a", "cached")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		obj, err := s.GetCached(ctx, key)
+		if err == nil && nameOf(obj) == "cached" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cache never showed the object: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := s.GetCached(ctx, Key("", "configmaps", "a", "missing")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing key: %v, want ErrNotFound", err)
+	}
 }
