@@ -30,7 +30,8 @@ func storageError(err error, gr schema.GroupResource, name string) error {
 	case errors.Is(err, storage.ErrGone):
 		return apierrors.NewResourceExpired(err.Error())
 	case errors.Is(err, storage.ErrTooLarge):
-		st := apierrors.NewTimeoutError("Too large resource version: "+err.Error(), 1)
+		// err reads "Too large resource version: N, current: M" already.
+		st := apierrors.NewTimeoutError(err.Error(), 1)
 		st.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge, Message: "Too large resource version"}}
 		return st
 	case errors.Is(err, storage.ErrBadVersion):
@@ -57,10 +58,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == 0 {
 		code = http.StatusInternalServerError
 	}
-	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
-		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(st.Details.RetryAfterSeconds))
-		}
+	// Any Status suggesting a retry gets Retry-After, as in kube-apiserver:
+	// client-go retries on it (a 504 for a too-large resourceVersion is
+	// retried after a second, while the watch cache catches up).
+	if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(st.Details.RetryAfterSeconds))
 	}
 	s.writeObject(w, r, code, &st)
 }

@@ -164,6 +164,7 @@ func TestTypedApply(t *testing.T) {
 // kubectl get -w asks for a watch of Tables: the first event has the
 // columns, later ones only rows.
 func TestTableWatch(t *testing.T) {
+	t.Parallel()
 	c := ctx(t)
 	ns := newNamespace(t)
 	for _, n := range []string{"one", "two"} {

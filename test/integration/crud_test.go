@@ -437,3 +437,78 @@ func TestImmortalNamespaces(t *testing.T) {
 		t.Errorf("dry-run delete of kube-node-lease: %v", err)
 	}
 }
+
+// Pages of a filtered list hold only matches and still cover them all.
+func TestListPagingWithSelector(t *testing.T) {
+	c := ctx(t)
+	ns := newNamespace(t)
+	cms := shared.client.CoreV1().ConfigMaps(ns)
+	want := sets.New[string]()
+	for i := 0; i < 30; i++ {
+		name := fmt.Sprintf("p-%02d", i)
+		labels := map[string]string{}
+		if i%3 == 0 {
+			labels["pick"] = "y"
+			want.Insert(name)
+		}
+		if _, err := cms.Create(c, configMap(ns, name, labels), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sets.New[string]()
+	opts := metav1.ListOptions{Limit: 3, LabelSelector: "pick=y"}
+	for page := 0; ; page++ {
+		if page > 10 {
+			t.Fatal("paging does not end")
+		}
+		list, err := cms.List(c, opts)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if len(list.Items) > 3 {
+			t.Errorf("page %d has %d items, limit 3", page, len(list.Items))
+		}
+		for _, it := range list.Items {
+			if it.Labels["pick"] != "y" || got.Has(it.Name) {
+				t.Errorf("page %d: %s (labels %v) unexpected or repeated", page, it.Name, it.Labels)
+			}
+			got.Insert(it.Name)
+		}
+		if list.Continue == "" {
+			break
+		}
+		opts.Continue = list.Continue
+	}
+	if !got.Equal(want) {
+		t.Errorf("selected %v, want %v", sets.List(got), sets.List(want))
+	}
+}
+
+// A resourceVersion the server has not reached is 504 with cause
+// ResourceVersionTooLarge and Retry-After, after a short wait.
+func TestTooLargeResourceVersion(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	for verb, path := range map[string]string{
+		"list":  "/api/v1/namespaces/" + ns + "/configmaps?resourceVersion=99999999&resourceVersionMatch=NotOlderThan",
+		"watch": "/api/v1/namespaces/" + ns + "/configmaps?watch=true&resourceVersion=99999999",
+	} {
+		t.Run(verb, func(t *testing.T) {
+			t.Parallel()
+			r := do(t, request{method: http.MethodGet, path: path})
+			st := r.status(t)
+			if r.code != http.StatusGatewayTimeout || st.Reason != metav1.StatusReasonTimeout {
+				t.Fatalf("GET %s: %d %s %q, want 504 Timeout", path, r.code, st.Reason, st.Message)
+			}
+			if !strings.HasPrefix(st.Message, "Timeout: Too large resource version: 99999999, current: ") {
+				t.Errorf("message %q", st.Message)
+			}
+			if st.Details == nil || len(st.Details.Causes) != 1 || st.Details.Causes[0].Type != metav1.CauseTypeResourceVersionTooLarge {
+				t.Errorf("details %+v, want a ResourceVersionTooLarge cause", st.Details)
+			}
+			if r.header.Get("Retry-After") != "1" {
+				t.Errorf("Retry-After %q, want 1", r.header.Get("Retry-After"))
+			}
+		})
+	}
+}

@@ -334,3 +334,30 @@ func TestInformerSync(t *testing.T) {
 		t.Errorf("informer did not use WatchList; requests: %v", rec.requests())
 	}
 }
+
+// A watch on one object by name (kubectl wait, rollout status) sees only it.
+func TestWatchFieldSelector(t *testing.T) {
+	c := ctx(t)
+	ns := newNamespace(t)
+	cms := shared.client.CoreV1().ConfigMaps(ns)
+	w, err := cms.Watch(c, metav1.ListOptions{FieldSelector: "metadata.name=target"})
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	defer w.Stop()
+	for _, n := range []string{"other", "target"} {
+		if _, err := cms.Create(c, configMap(ns, n, nil), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cms.Delete(c, "other", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cms.Delete(c, "target", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, w, 2)
+	if got[0].typ != watch.Added || got[0].name != "target" || got[1].typ != watch.Deleted || got[1].name != "target" {
+		t.Errorf("events %+v, want ADDED and DELETED of target only", got)
+	}
+}
