@@ -124,6 +124,11 @@ func (s *Server) createWith(ctx context.Context, res *registry.Resource, obj run
 	if err := s.admitCustomResource(ctx, res, obj); err != nil {
 		return nil, err
 	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		if err := s.admitPodPriority(ctx, pod); err != nil {
+			return nil, err
+		}
+	}
 	setCreateSystemFields(obj, m)
 	if res.Rules.Default != nil {
 		res.Rules.Default(obj)
