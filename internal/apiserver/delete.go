@@ -107,15 +107,24 @@ func (s *Server) delete(ctx context.Context, res *registry.Resource, namespace, 
 	}
 	m, _ := meta.Accessor(cur)
 	grace, graceful := gracefulDeletion(cur, opts)
-	if len(m.GetFinalizers()) > 0 || graceful || holdsForFinalization(cur) {
-		// Mark deletion; finalizers' owners (or the node agent, for pods)
-		// finish it. Marking again only shortens a pending grace period.
+	gcChange, gcWant := gcFinalizers(m, opts)
+	if len(m.GetFinalizers()) > 0 || graceful || holdsForFinalization(cur) || gcChange {
+		// Mark deletion; finalizers' owners (the garbage collector for
+		// orphan and foregroundDeletion, the node agent for pods) finish it.
+		// Marking again only shortens a pending grace period, but may
+		// switch the propagation policy.
 		if dryRun {
-			return cur, false, nil
+			out := cur.DeepCopyObject()
+			om, _ := meta.Accessor(out)
+			om.SetFinalizers(gcWant)
+			return out, len(gcWant) == 0 && !graceful && !holdsForFinalization(cur), nil
 		}
 		out, err := s.update(ctx, res, namespace, name, updateOptions{system: true},
 			func(c runtime.Object) (runtime.Object, error) {
 				cm, _ := meta.Accessor(c)
+				if changed, fins := gcFinalizers(cm, opts); changed {
+					cm.SetFinalizers(fins)
+				}
 				if cm.GetDeletionTimestamp() == nil || (cm.GetDeletionGracePeriodSeconds() != nil && grace < *cm.GetDeletionGracePeriodSeconds()) {
 					ts := metav1.NewTime(time.Now().Add(time.Duration(grace) * time.Second).Truncate(time.Second))
 					cm.SetDeletionTimestamp(&ts)
@@ -131,6 +140,11 @@ func (s *Server) delete(ctx context.Context, res *registry.Resource, namespace, 
 		}
 		om, _ := meta.Accessor(out)
 		if om.GetDeletionTimestamp() != nil && len(om.GetFinalizers()) == 0 && !holdsForFinalization(out) && !graceful {
+			// update removes such an object itself, unless a pod's earlier
+			// grace period still holds it.
+			if !isGraceful(out) {
+				return out, true, nil
+			}
 			_, err := s.finishDeletion(ctx, res, key, out)
 			return out, err == nil, err
 		}
