@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,10 +23,12 @@ func newServerCommand() *cobra.Command {
 		Short: "Run the control plane: API server on etcd and its controllers",
 		Long: `Run the control plane: the Kubernetes API over HTTPS, backed by an embedded etcd
 in --data-dir (or an external etcd cluster with --etcd-endpoints), with the
-controllers it needs. Certificates and DATA-DIR/admin.kubeconfig are made at
+scheduler and controllers (--components runs a subset, e.g. a second scheduler
+and controllers against another server's --kubeconfig; leader election keeps
+one of each active). Certificates and DATA-DIR/admin.kubeconfig are made at
 first start and reused. SIGTERM or SIGINT stops it cleanly.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !disableAgent {
+			if !disableAgent && slices.Contains(cfg.Components, server.ComponentAPIServer) {
 				fmt.Fprintln(os.Stderr, "note: this build has no node agent yet; running the control plane only (as with --disable-agent)")
 			}
 			abs, err := filepath.Abs(cfg.DataDir)
@@ -48,6 +52,9 @@ first start and reused. SIGTERM or SIGINT stops it cleanly.`,
 	f.StringVar(&cfg.EtcdKeyFile, "etcd-keyfile", "", "client key for external etcd")
 	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", "10.0.0.0/24", "CIDR Service cluster IPs come from")
 	f.StringVar(&cfg.ServiceNodePortRange, "service-node-port-range", "30000-32767", "range of Service node ports")
+	f.StringSliceVar(&cfg.Components, "components", server.AllComponents, "parts of the control plane to run: apiserver, scheduler, controllers")
+	f.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "API server to run the scheduler and controllers against, when --components has no apiserver")
+	f.DurationVar(&cfg.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may go without renewing its Lease before it is marked Unknown and tainted unreachable")
 	f.BoolVar(&disableAgent, "disable-agent", false, "do not run a node agent in this process")
 	return cmd
 }

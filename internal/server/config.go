@@ -3,8 +3,10 @@ package server
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config configures `bosun server`. Zero values take the documented defaults.
@@ -27,10 +29,43 @@ type Config struct {
 	ServiceClusterIPRange string
 	// ServiceNodePortRange is "min-max" (default 30000-32767, as kube-apiserver).
 	ServiceNodePortRange string
+	// Components selects what runs: "apiserver", "scheduler", "controllers"
+	// (default all three). Without "apiserver", Kubeconfig names the API
+	// server the others work against.
+	Components []string
+	Kubeconfig string
+	// NodeMonitorGracePeriod is how long a node may stay silent before it is
+	// marked Unknown and tainted unreachable (default 40s, as Kubernetes).
+	NodeMonitorGracePeriod time.Duration
 	// Ready, when set, is closed once the server serves and has bootstrapped.
 	Ready chan struct{}
 	// Addr, when set, receives the address HTTPS listens on (after the port is bound).
 	Addr chan<- string
+}
+
+// AllComponents are the parts of the control plane `bosun server` runs.
+var AllComponents = []string{ComponentAPIServer, ComponentScheduler, ComponentControllers}
+
+// Component names for Config.Components and --components.
+const (
+	ComponentAPIServer   = "apiserver"
+	ComponentScheduler   = "scheduler"
+	ComponentControllers = "controllers"
+)
+
+func (c *Config) runs(component string) bool { return slices.Contains(c.Components, component) }
+
+// validate refuses unknown components and a control plane without an API server to talk to.
+func (c *Config) validate() error {
+	for _, comp := range c.Components {
+		if !slices.Contains(AllComponents, comp) {
+			return fmt.Errorf("unknown component %q: want one of %s", comp, strings.Join(AllComponents, ", "))
+		}
+	}
+	if !c.runs(ComponentAPIServer) && c.Kubeconfig == "" {
+		return fmt.Errorf("--components without %s needs --kubeconfig for the API server to use", ComponentAPIServer)
+	}
+	return nil
 }
 
 const (
@@ -47,6 +82,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ServiceNodePortRange == "" {
 		c.ServiceNodePortRange = defaultNodePortRange
+	}
+	if len(c.Components) == 0 {
+		c.Components = AllComponents
 	}
 	if c.AdvertiseAddress == "" {
 		c.AdvertiseAddress = hostIP()

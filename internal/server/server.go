@@ -13,21 +13,23 @@ import (
 	"strconv"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
+	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/bosun-dev/bosun/internal/apiserver"
 	"github.com/bosun-dev/bosun/internal/apiserver/openapi"
 	"github.com/bosun-dev/bosun/internal/apiserver/storage"
 	"github.com/bosun-dev/bosun/internal/auth"
 	"github.com/bosun-dev/bosun/internal/controller/namespace"
+	"github.com/bosun-dev/bosun/internal/controlplane"
 	"github.com/bosun-dev/bosun/internal/crd"
 	"github.com/bosun-dev/bosun/internal/etcd"
 	"github.com/bosun-dev/bosun/internal/pki"
@@ -40,6 +42,12 @@ import (
 // cleanly: HTTPS first, then the controllers, storage and etcd.
 func Run(ctx context.Context, cfg Config) error {
 	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if !cfg.runs(ComponentAPIServer) {
+		return runRemote(ctx, cfg)
+	}
 	log := slog.Default().With("component", "server")
 	start := time.Now()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -142,6 +150,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := bootstrap(ctx, kube, serviceIP, cfg.AdvertiseAddress, port); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
+	controlPlaneDone := make(chan error, 1)
+	go func() {
+		controlPlaneDone <- controlplane.Run(ctrlCtx, controlPlaneConfig(cfg, loopback, bundle.CAPEM, controlplane.StableIdentity(cfg.DataDir)))
+	}()
 	api.SetReady()
 	log.Info("Serving", "address", ln.Addr().String(), "kubeconfig", kubeconfig, "startup", time.Since(start).Round(time.Millisecond))
 	if cfg.Ready != nil {
@@ -157,12 +169,41 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("Shutting down")
 	stopControllers()
+	<-controlPlaneDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close() // watches never finish on their own
 	}
 	return nil
+}
+
+// runRemote runs the scheduler and controllers against the API server the
+// kubeconfig names.
+func runRemote(ctx context.Context, cfg Config) error {
+	rc, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
+	if err != nil {
+		return fmt.Errorf("load kubeconfig %s: %w", cfg.Kubeconfig, err)
+	}
+	ca := rc.CAData
+	if len(ca) == 0 && rc.CAFile != "" {
+		if ca, err = os.ReadFile(rc.CAFile); err != nil {
+			return fmt.Errorf("read cluster CA: %w", err)
+		}
+	}
+	slog.Info("Running against a remote API server", "server", rc.Host, "components", cfg.Components)
+	return controlplane.Run(ctx, controlPlaneConfig(cfg, rc, ca, ""))
+}
+
+func controlPlaneConfig(cfg Config, rc *rest.Config, ca []byte, identity string) controlplane.Config {
+	return controlplane.Config{
+		REST:                   rc,
+		Scheduler:              cfg.runs(ComponentScheduler),
+		Controllers:            cfg.runs(ComponentControllers),
+		Identity:               identity,
+		CACert:                 ca,
+		NodeMonitorGracePeriod: cfg.NodeMonitorGracePeriod,
+	}
 }
 
 // openEtcd connects to the external etcd cluster, or starts the embedded one.

@@ -27,17 +27,40 @@ type Env struct {
 	Stop func()
 }
 
-// Start runs a server until the test ends. dataDir may name an existing data
-// dir (to test restarts); empty means a new temp dir.
+// Options select what a test server runs.
+type Options struct {
+	// DataDir may name an existing data dir (to test restarts); empty means a
+	// new temp dir.
+	DataDir string
+	// Components as server.Config's; empty means the API server alone (with
+	// the namespace and CRD controllers it always runs), so API tests see
+	// only their own writes.
+	Components []string
+	// NodeMonitorGracePeriod as server.Config's (default 40s).
+	NodeMonitorGracePeriod time.Duration
+}
+
+// Start runs an API server until the test ends; see Options.DataDir.
 func Start(t testing.TB, dataDir string) *Env {
 	t.Helper()
+	return StartWith(t, Options{DataDir: dataDir})
+}
+
+// StartWith runs a server as opts say until the test ends.
+func StartWith(t testing.TB, opts Options) *Env {
+	t.Helper()
+	dataDir := opts.DataDir
 	if dataDir == "" {
 		dataDir = t.TempDir()
+	}
+	if len(opts.Components) == 0 {
+		opts.Components = []string{server.ComponentAPIServer}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	cfg := server.Config{DataDir: dataDir, BindAddress: "127.0.0.1", SecurePort: 0, Ready: ready}
+	cfg := server.Config{DataDir: dataDir, BindAddress: "127.0.0.1", SecurePort: 0, Ready: ready,
+		Components: opts.Components, NodeMonitorGracePeriod: opts.NodeMonitorGracePeriod}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {
 	case <-ready:
