@@ -103,7 +103,7 @@ func (s *Server) decodeObject(w http.ResponseWriter, res *registry.Resource, dat
 			strict = errStrings(errs)
 		}
 	default:
-		return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "", schemaGR, "", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"), 0, false)
+		return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "", schemaGR, "", "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf", 0, false)
 	}
 	got := obj.GetObjectKind().GroupVersionKind()
 	if got.Empty() {
