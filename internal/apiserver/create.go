@@ -63,13 +63,19 @@ func parseWriteOptions(r *http.Request) (writeOptions, error) {
 	return opts, nil
 }
 
-func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
+// readWrite reads a write request's options and body, options first (as
+// kube-apiserver checks them).
+func (s *Server) readWrite(r *http.Request) (writeOptions, []byte, error) {
 	opts, err := parseWriteOptions(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return opts, nil, err
 	}
 	body, err := s.readBody(r)
+	return opts, body, err
+}
+
+func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
+	opts, body, err := s.readWrite(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -38,12 +38,7 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, info request
 		return
 	}
 	// Options are checked after the patch type, as kube-apiserver does.
-	wo, err := parseWriteOptions(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
+	wo, body, err := s.readWrite(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -108,12 +108,7 @@ func (s *Server) serveScale(w http.ResponseWriter, r *http.Request, info request
 		s.writeError(w, r, methodNotSupported(info.Verb, res.GVR.GroupResource()))
 		return
 	}
-	wo, err := parseWriteOptions(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
+	wo, body, err := s.readWrite(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -39,12 +39,7 @@ type errDeleteNow struct{ obj runtime.Object }
 func (errDeleteNow) Error() string { return "delete now" }
 
 func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource, subresource string) {
-	wo, err := parseWriteOptions(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
+	wo, body, err := s.readWrite(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
