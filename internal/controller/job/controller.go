@@ -1,0 +1,143 @@
+package job
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	listersbatchv1 "k8s.io/client-go/listers/batch/v1"
+	listerscorev1 "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+)
+
+// Options tunes the controller; the zero value is Kubernetes' behaviour.
+type Options struct {
+	// Clock defaults to the real clock.
+	Clock clock.Clock
+	// BackoffBase is the delay before replacing a pod after its first
+	// failure (default 10 s); it doubles per failure up to BackoffMax
+	// (default 6 min).
+	BackoffBase, BackoffMax time.Duration
+}
+
+// Controller is the job controller ("job-controller").
+type Controller struct {
+	client      kubernetes.Interface
+	recorder    record.EventRecorder
+	clock       clock.Clock
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	jobs        listersbatchv1.JobLister
+	pods        listerscorev1.PodLister
+	synced      []cache.InformerSynced
+	queue       workqueue.TypedRateLimitingInterface[string]
+	expect      *expectations
+}
+
+// New wires the controller to job and pod informers from factory.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder record.EventRecorder, opts Options) *Controller {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.BackoffBase <= 0 {
+		opts.BackoffBase = DefaultBackoffBase
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = DefaultBackoffMax
+	}
+	jobs, pods := factory.Batch().V1().Jobs(), factory.Core().V1().Pods()
+	c := &Controller{
+		client: client, recorder: recorder, clock: opts.Clock,
+		backoffBase: opts.BackoffBase, backoffMax: opts.BackoffMax,
+		jobs: jobs.Lister(), pods: pods.Lister(),
+		synced: []cache.InformerSynced{jobs.Informer().HasSynced, pods.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "job"}),
+		expect: newExpectations(),
+	}
+	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueueJob,
+		UpdateFunc: func(old, cur any) {
+			if old.(*batchv1.Job).ResourceVersion != cur.(*batchv1.Job).ResourceVersion {
+				c.enqueueJob(cur)
+			}
+		},
+		DeleteFunc: c.enqueueJob,
+	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) { c.podChanged(obj, 1, 0) },
+		UpdateFunc: func(old, cur any) {
+			if old.(*corev1.Pod).ResourceVersion != cur.(*corev1.Pod).ResourceVersion {
+				c.podChanged(cur, 0, 0)
+			}
+		},
+		DeleteFunc: func(obj any) { c.podChanged(obj, 0, 1) },
+	})
+	return c
+}
+
+func (c *Controller) enqueueJob(obj any) {
+	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+// podChanged maps a pod to its owning job and records what the informer saw.
+func (c *Controller) podChanged(obj any, adds, dels int) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil || ref.Kind != "Job" || ref.APIVersion != batchv1.SchemeGroupVersion.String() {
+		return
+	}
+	key := pod.Namespace + "/" + ref.Name
+	c.expect.observe(key, adds, dels)
+	c.queue.Add(key)
+}
+
+// Run syncs jobs with workers goroutines until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.next(ctx) {
+	}
+}
+
+func (c *Controller) next(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	if err := c.sync(ctx, key); err != nil {
+		slog.Error("Sync job failed", "job", key, "err", err)
+		c.queue.AddRateLimited(key)
+		return true
+	}
+	c.queue.Forget(key)
+	return true
+}

@@ -1,0 +1,80 @@
+package job
+
+import (
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+func TestBackoffDelay(t *testing.T) {
+	for _, tc := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, 0}, {1, 10 * time.Second}, {2, 20 * time.Second}, {3, 40 * time.Second}, {6, 320 * time.Second}, {7, 6 * time.Minute}, {50, 6 * time.Minute}} {
+		if got := backoffDelay(tc.failures, DefaultBackoffBase, DefaultBackoffMax); got != tc.want {
+			t.Errorf("backoffDelay(%d) = %v, want %v", tc.failures, got, tc.want)
+		}
+	}
+}
+
+func TestRemainingBackoffCountsSinceLastSuccess(t *testing.T) {
+	at := func(phase corev1.PodPhase, d time.Duration) *corev1.Pod {
+		return &corev1.Pod{Status: corev1.PodStatus{Phase: phase, ContainerStatuses: []corev1.ContainerStatus{{
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{FinishedAt: metav1.NewTime(t0.Add(d))}}}}}}
+	}
+	pods := []*corev1.Pod{at(corev1.PodFailed, -50*time.Second), at(corev1.PodSucceeded, -40*time.Second),
+		at(corev1.PodFailed, -30*time.Second), at(corev1.PodFailed, -5*time.Second)}
+	// Two failures after the success: 20 s from the last one, 15 s left.
+	if got := remainingBackoff(pods, t0, DefaultBackoffBase, DefaultBackoffMax); got != 15*time.Second {
+		t.Fatalf("remaining = %v", got)
+	}
+}
+
+func TestIndexSets(t *testing.T) {
+	for _, s := range []string{"", "0", "1,3-5,7", "0-9"} {
+		if got := formatIndexes(parseIndexes(s)); got != s {
+			t.Errorf("round trip %q = %q", s, got)
+		}
+	}
+	if got := formatIndexes(map[int]bool{4: true, 2: true, 3: true, 9: true}); got != "2-4,9" {
+		t.Errorf("format = %q", got)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	job := func(completions *int32, par, succeeded int32) *batchv1.Job {
+		j := newJob("j", 0, par)
+		j.Spec.Completions = completions
+		j.Status.Succeeded = succeeded
+		return j
+	}
+	pods := func(n int) []*corev1.Pod {
+		var out []*corev1.Pod
+		for i := 0; i < n; i++ {
+			out = append(out, &corev1.Pod{})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name           string
+		job            *batchv1.Job
+		active         int
+		create, remove int
+	}{
+		{"fresh", job(ptr.To[int32](5), 2, 0), 0, 2, 0},
+		{"last completions", job(ptr.To[int32](5), 3, 4), 0, 1, 0},
+		{"scale down", job(ptr.To[int32](5), 1, 0), 3, 0, 2},
+		{"work queue fresh", job(nil, 3, 0), 1, 2, 0},
+		{"work queue draining", job(nil, 3, 1), 2, 0, 0},
+		{"done", job(ptr.To[int32](2), 2, 2), 1, 0, 1},
+	} {
+		p := plan(tc.job, pods(tc.active))
+		if p.create != tc.create || len(p.remove) != tc.remove {
+			t.Errorf("%s: plan = create %d remove %d, want %d %d", tc.name, p.create, len(p.remove), tc.create, tc.remove)
+		}
+	}
+}
