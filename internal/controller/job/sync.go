@@ -131,7 +131,6 @@ func (c *Controller) ownedPods(job *batchv1.Job) ([]*corev1.Pod, error) {
 	return out, nil
 }
 
-
 // failure names the reason the job must fail now, if any.
 func failure(job *batchv1.Job, verdict *policyVerdict, now time.Time) (string, string) {
 	switch {
