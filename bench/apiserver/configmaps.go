@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/bosun-dev/bosun/bench/internal/harness"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -69,7 +70,7 @@ func createConfigMaps(ctx context.Context, clients []kubernetes.Interface, ns, p
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
-	res.latencies = sorted(res.latencies)
+	res.latencies = harness.Sorted(res.latencies)
 	return res, firstErr
 }
 
@@ -123,7 +124,7 @@ func getConfigMaps(ctx context.Context, clients []kubernetes.Interface, ns strin
 		})
 	}
 	wg.Wait()
-	return sorted(all), firstErr
+	return harness.Sorted(all), firstErr
 }
 
 func ensureNamespace(ctx context.Context, c kubernetes.Interface, name string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/bosun-dev/bosun/bench/internal/harness"
 	"io"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // listFigures lists the stored pods with protobuf and with JSON, decoded
 // into typed objects as a client would, and raw for the server's share.
-func listFigures(ctx context.Context, out io.Writer, rc *rest.Config, sz sizes, rep *report) error {
+func listFigures(ctx context.Context, out io.Writer, rc *rest.Config, sz sizes, rep *harness.Report) error {
 	for _, enc := range []struct {
 		name string
 		rc   *rest.Config
@@ -31,7 +32,7 @@ func listFigures(ctx context.Context, out io.Writer, rc *rest.Config, sz sizes, 
 		}
 		var typed, raw []time.Duration
 		var size int
-		if err := phase(out, fmt.Sprintf("listing %d pods %d times, %s", sz.pods, sz.lists, enc.name), func() error {
+		if err := harness.Phase(out, fmt.Sprintf("listing %d pods %d times, %s", sz.pods, sz.lists, enc.name), func() error {
 			// One unmeasured list warms caches and connections.
 			if _, err := listPods(ctx, c, "bench-pods", sz.pods, 1); err != nil {
 				return err
@@ -46,10 +47,10 @@ func listFigures(ctx context.Context, out io.Writer, rc *rest.Config, sz sizes, 
 			return err
 		}
 		label := fmt.Sprintf("list %d pods %s", sz.pods, enc.name)
-		rep.latency(label+": p50", quantile(typed, 0.5), "<", enc.target)
-		rep.latency(label+": max", quantile(typed, 1), "<", enc.target)
-		rep.latency(label+": p50 undecoded", quantile(raw, 0.5), "", 0)
-		rep.add(figure{name: label + ": body size", value: fmt.Sprintf("%.1f MiB", float64(size)/(1<<20))})
+		rep.Latency(label+": p50", harness.Quantile(typed, 0.5), "<", enc.target)
+		rep.Latency(label+": max", harness.Quantile(typed, 1), "<", enc.target)
+		rep.Latency(label+": p50 undecoded", harness.Quantile(raw, 0.5), "", 0)
+		rep.Add(harness.Figure{Name: label + ": body size", Value: fmt.Sprintf("%.1f MiB", float64(size)/(1<<20))})
 	}
 	return nil
 }

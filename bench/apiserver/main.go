@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/bosun-dev/bosun/bench/internal/harness"
 	"io"
 	"os"
 	"os/signal"
@@ -83,9 +84,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep := &report{out: os.Stdout}
+	rep := &harness.Report{Out: os.Stdout}
 	err = run(ctx, os.Stdout, opts, rep)
-	rep.summary()
+	rep.Summary()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
@@ -109,7 +110,7 @@ func parseSkip(s string) (map[string]bool, error) {
 
 // run measures every phase not skipped, adding figures to rep. It stops at
 // the first error: a failing server makes later numbers meaningless.
-func run(ctx context.Context, out io.Writer, opts options, rep *report) (err error) {
+func run(ctx context.Context, out io.Writer, opts options, rep *harness.Report) (err error) {
 	sz := opts.sizes
 	if _, err := os.Stat(opts.bosun); err != nil {
 		return fmt.Errorf("bosun binary: %w (run `make build`)", err)
@@ -123,26 +124,26 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 		return nil
 	}
 
-	var srv *server
-	if err := phase(out, "starting server", func() error {
+	var srv *harness.Server
+	if err := harness.Phase(out, "starting server", func() error {
 		var err error
-		if srv, err = startServer(opts.bosun); err != nil {
+		if srv, err = harness.StartServer(opts.bosun); err != nil {
 			return err
 		}
-		_, err = srv.waitReady(time.Now(), 60*time.Second)
+		_, err = srv.WaitReady(time.Now(), 60*time.Second)
 		return err
 	}); err != nil {
 		if srv != nil {
-			_ = srv.stop()
+			_ = srv.Stop()
 		}
 		return err
 	}
 	defer func() {
-		if serr := srv.stop(); serr != nil {
+		if serr := srv.Stop(); serr != nil {
 			err = errors.Join(err, serr)
 		}
 	}()
-	rc, err := loadConfig(srv.kubeconfig())
+	rc, err := loadConfig(srv.Kubeconfig())
 	if err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 			}
 			var res createResult
 			what := fmt.Sprintf("creating ConfigMaps from %d clients, %s connections (up to %d or %s)", sz.createClients, mode, sz.createLimit, sz.createDuration)
-			if err := phase(out, what, func() error {
+			if err := harness.Phase(out, what, func() error {
 				var err error
 				res, err = createConfigMaps(ctx, clients, "bench", "cm-"+mode, sz.createLimit, sz.createDuration)
 				return err
@@ -179,9 +180,9 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 			names = append(names, res.names...)
 			label := "create " + mode + " conns"
 			rate := res.rate()
-			rep.add(figure{name: label + ": throughput", value: fmt.Sprintf("%.0f /s", rate), target: "≥ 2000 /s", pass: rate >= 2000})
-			rep.latency(label+": p50", quantile(res.latencies, 0.50), "", 0)
-			rep.latency(label+": p99", quantile(res.latencies, 0.99), "<", 50*time.Millisecond)
+			rep.Add(harness.Figure{Name: label + ": throughput", Value: fmt.Sprintf("%.0f /s", rate), Target: "≥ 2000 /s", Pass: rate >= 2000})
+			rep.Latency(label+": p50", harness.Quantile(res.latencies, 0.50), "", 0)
+			rep.Latency(label+": p99", harness.Quantile(res.latencies, 0.99), "<", 50*time.Millisecond)
 		}
 	}
 
@@ -203,14 +204,14 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 			return err
 		}
 		var lats []time.Duration
-		if err := phase(out, fmt.Sprintf("getting %d ConfigMaps by name from %d clients", sz.gets, sz.getClients), func() error {
+		if err := harness.Phase(out, fmt.Sprintf("getting %d ConfigMaps by name from %d clients", sz.gets, sz.getClients), func() error {
 			lats, err = getConfigMaps(ctx, clients, "bench", names, sz.gets)
 			return err
 		}); err != nil {
 			return err
 		}
-		rep.latency("get by name: p50", quantile(lats, 0.50), "", 0)
-		rep.latency("get by name: p99", quantile(lats, 0.99), "<", 2*time.Millisecond)
+		rep.Latency("get by name: p50", harness.Quantile(lats, 0.50), "", 0)
+		rep.Latency("get by name: p99", harness.Quantile(lats, 0.99), "<", 2*time.Millisecond)
 	}
 
 	if !opts.skip["list"] || !opts.skip["rss"] {
@@ -218,7 +219,7 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 		if err != nil {
 			return err
 		}
-		if err := phase(out, fmt.Sprintf("storing %d pods from %d clients", sz.pods, sz.podClients), func() error {
+		if err := harness.Phase(out, fmt.Sprintf("storing %d pods from %d clients", sz.pods, sz.podClients), func() error {
 			return storePods(ctx, clients, "bench-pods", sz.pods)
 		}); err != nil {
 			return err
@@ -230,23 +231,23 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 		}
 	}
 	if !opts.skip["rss"] {
-		var mem memory
-		if err := phase(out, "letting the server settle, reading its memory", func() error {
+		var mem harness.Memory
+		if err := harness.Phase(out, "letting the server settle, reading its memory", func() error {
 			select {
 			case <-time.After(3 * time.Second):
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 			var err error
-			mem, err = srv.memory()
+			mem, err = srv.Memory()
 			return err
 		}); err != nil {
 			return err
 		}
 		label := fmt.Sprintf("server RSS, %d pods stored", sz.pods)
-		rep.add(figure{name: label, value: mib(mem.rss), target: "< 400 MiB", pass: mem.rss < 400<<20})
-		rep.add(figure{name: "server RSS: anonymous / file-backed", value: mib(mem.anon) + " / " + mib(mem.file)})
-		rep.add(figure{name: "server peak RSS (VmHWM) so far", value: mib(mem.peak)})
+		rep.Add(harness.Figure{Name: label, Value: harness.MiB(mem.RSS), Target: "< 400 MiB", Pass: mem.RSS < 400<<20})
+		rep.Add(harness.Figure{Name: "server RSS: anonymous / file-backed", Value: harness.MiB(mem.Anon) + " / " + harness.MiB(mem.File)})
+		rep.Add(harness.Figure{Name: "server peak RSS (VmHWM) so far", Value: harness.MiB(mem.Peak)})
 		if err := serverFigures(ctx, admin, rep); err != nil {
 			return err
 		}
@@ -258,7 +259,7 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 			return err
 		}
 		var delays []time.Duration
-		if err := phase(out, fmt.Sprintf("%d watchers on %d connections, %d creates", sz.watchers, sz.watchConns, sz.watchCreates), func() error {
+		if err := harness.Phase(out, fmt.Sprintf("%d watchers on %d connections, %d creates", sz.watchers, sz.watchConns, sz.watchCreates), func() error {
 			var err error
 			delays, err = watchFanout(ctx, clients, "bench-watch", sz.watchers, sz.watchCreates, func(s string) { fmt.Fprint(out, s) })
 			return err
@@ -266,34 +267,34 @@ func run(ctx context.Context, out io.Writer, opts options, rep *report) (err err
 			return err
 		}
 		label := fmt.Sprintf("watch fan-out to %d", sz.watchers)
-		rep.latency(label+": p50", quantile(delays, 0.50), "", 0)
-		rep.latency(label+": p99", quantile(delays, 0.99), "<", 100*time.Millisecond)
-		rep.latency(label+": max", quantile(delays, 1), "", 0)
+		rep.Latency(label+": p50", harness.Quantile(delays, 0.50), "", 0)
+		rep.Latency(label+": p99", harness.Quantile(delays, 0.99), "<", 100*time.Millisecond)
+		rep.Latency(label+": max", harness.Quantile(delays, 1), "", 0)
 	}
 	return nil
 }
 
 // coldStart starts the server n times on fresh data dirs and reports the
 // median and slowest time from exec to /readyz answering 200.
-func coldStart(out io.Writer, bin string, n int, rep *report) error {
+func coldStart(out io.Writer, bin string, n int, rep *harness.Report) error {
 	var ds []time.Duration
 	for i := range n {
 		var d time.Duration
-		if err := phase(out, fmt.Sprintf("cold start %d of %d", i+1, n), func() error {
+		if err := harness.Phase(out, fmt.Sprintf("cold start %d of %d", i+1, n), func() error {
 			start := time.Now()
-			srv, err := startServer(bin)
+			srv, err := harness.StartServer(bin)
 			if err != nil {
 				return err
 			}
-			d, err = srv.waitReady(start, 60*time.Second)
-			return errors.Join(err, srv.stop())
+			d, err = srv.WaitReady(start, 60*time.Second)
+			return errors.Join(err, srv.Stop())
 		}); err != nil {
 			return err
 		}
 		ds = append(ds, d)
 	}
-	ds = sorted(ds)
-	rep.latency("cold start to /readyz: median", quantile(ds, 0.5), "<", 1500*time.Millisecond)
-	rep.latency("cold start to /readyz: max", quantile(ds, 1), "<", 1500*time.Millisecond)
+	ds = harness.Sorted(ds)
+	rep.Latency("cold start to /readyz: median", harness.Quantile(ds, 0.5), "<", 1500*time.Millisecond)
+	rep.Latency("cold start to /readyz: max", harness.Quantile(ds, 1), "<", 1500*time.Millisecond)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/bosun-dev/bosun/bench/internal/harness"
 	"strconv"
 	"strings"
 	"time"
@@ -79,16 +80,16 @@ func (m metrics) meanLatency(verb, resource string) (time.Duration, bool) {
 // serverFigures reports, for information, the server's own view: Go heap
 // and goroutines, and mean request durations as it measured them (which
 // leave out client-side and transport time).
-func serverFigures(ctx context.Context, c kubernetes.Interface, rep *report) error {
+func serverFigures(ctx context.Context, c kubernetes.Interface, rep *harness.Report) error {
 	m, err := scrapeMetrics(ctx, c)
 	if err != nil {
 		return err
 	}
 	if v, ok := m["go_memstats_heap_inuse_bytes"]; ok {
-		rep.add(figure{name: "server Go heap in use", value: mib(int64(v))})
+		rep.Add(harness.Figure{Name: "server Go heap in use", Value: harness.MiB(int64(v))})
 	}
 	if v, ok := m["go_goroutines"]; ok {
-		rep.add(figure{name: "server goroutines", value: fmt.Sprintf("%.0f", v)})
+		rep.Add(harness.Figure{Name: "server goroutines", Value: fmt.Sprintf("%.0f", v)})
 	}
 	for _, q := range []struct{ verb, resource, name string }{
 		{"CREATE", "configmaps", "create configmap"},
@@ -97,7 +98,7 @@ func serverFigures(ctx context.Context, c kubernetes.Interface, rep *report) err
 		{"LIST", "pods", "list pods"},
 	} {
 		if d, ok := m.meanLatency(q.verb, q.resource); ok {
-			rep.latency("server-side mean: "+q.name, d, "", 0)
+			rep.Latency("server-side mean: "+q.name, d, "", 0)
 		}
 	}
 	return nil

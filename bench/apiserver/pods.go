@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/bosun-dev/bosun/bench/internal/harness"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,7 +59,7 @@ func listPods(ctx context.Context, c kubernetes.Interface, ns string, want, coun
 		}
 		ds = append(ds, d)
 	}
-	return sorted(ds), nil
+	return harness.Sorted(ds), nil
 }
 
 // listPodsRaw is listPods without client-side decoding: the time for the
@@ -75,7 +76,7 @@ func listPodsRaw(ctx context.Context, c kubernetes.Interface, ns string, count i
 		}
 		ds, size = append(ds, d), len(body)
 	}
-	return sorted(ds), size, nil
+	return harness.Sorted(ds), size, nil
 }
 
 // pod is a pod as a Deployment would make it: an app container, every

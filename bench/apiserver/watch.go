@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/bosun-dev/bosun/bench/internal/harness"
 	"sync"
 	"time"
 
@@ -98,5 +99,5 @@ func watchFanout(ctx context.Context, clients []kubernetes.Interface, ns string,
 			}
 		}
 	}
-	return sorted(delays), nil
+	return harness.Sorted(delays), nil
 }

@@ -1,4 +1,4 @@
-package main
+package harness
 
 import (
 	"bufio"
@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// server is one `bosun server` child process on its own data dir.
-type server struct {
+// Server is one `bosun server` child process on its own data dir.
+type Server struct {
 	cmd     *exec.Cmd
 	dir     string
 	port    int
@@ -27,14 +27,15 @@ type server struct {
 	waitErr error         // set before exited is closed
 }
 
-// startServer execs bin on a fresh temp data dir and a free loopback port.
-// It does not wait for readiness; see waitReady.
-func startServer(bin string) (*server, error) {
+// StartServer execs bin (with extra server flags args) on a fresh temp data
+// dir and a free loopback port.
+// It does not wait for readiness; see WaitReady.
+func StartServer(bin string, args ...string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "bosun-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("make data dir: %w", err)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -47,11 +48,11 @@ func startServer(bin string) (*server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
-	cmd := exec.Command(bin, "server",
+	cmd := exec.Command(bin, append([]string{"server",
 		"--data-dir", filepath.Join(dir, "data"),
 		"--secure-port", strconv.Itoa(port),
 		"--bind-address", "127.0.0.1",
-		"--disable-agent")
+		"--disable-agent"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -59,7 +60,7 @@ func startServer(bin string) (*server, error) {
 		_ = os.Remove(logPath)
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	s := &server{cmd: cmd, dir: dir, port: port, logPath: logPath, exited: make(chan struct{})}
+	s := &Server{cmd: cmd, dir: dir, port: port, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		logFile.Close()
@@ -68,12 +69,13 @@ func startServer(bin string) (*server, error) {
 	return s, nil
 }
 
-func (s *server) url() string        { return "https://127.0.0.1:" + strconv.Itoa(s.port) }
-func (s *server) kubeconfig() string { return filepath.Join(s.dir, "data", "admin.kubeconfig") }
+// URL is the server's HTTPS address; Kubeconfig its admin kubeconfig.
+func (s *Server) URL() string        { return "https://127.0.0.1:" + strconv.Itoa(s.port) }
+func (s *Server) Kubeconfig() string { return filepath.Join(s.dir, "data", "admin.kubeconfig") }
 
-// waitReady polls /readyz every 10 ms until it answers 200 and returns how
+// WaitReady polls /readyz every 10 ms until it answers 200 and returns how
 // long that took since start.
-func (s *server) waitReady(start time.Time, timeout time.Duration) (time.Duration, error) {
+func (s *Server) WaitReady(start time.Time, timeout time.Duration) (time.Duration, error) {
 	client := &http.Client{
 		Timeout: time.Second,
 		Transport: &http.Transport{
@@ -88,7 +90,7 @@ func (s *server) waitReady(start time.Time, timeout time.Duration) (time.Duratio
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := client.Get(s.url() + "/readyz")
+		resp, err := client.Get(s.URL() + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -96,11 +98,11 @@ func (s *server) waitReady(start time.Time, timeout time.Duration) (time.Duratio
 			}
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("server not ready after %s (log: %s)%s", timeout, s.logPath, s.logTail())
+			return 0, fmt.Errorf("server not ready after %s (log: %s)%s", timeout, s.logPath, s.LogTail())
 		}
 		select {
 		case <-s.exited:
-			return 0, fmt.Errorf("server exited before ready: %v%s", s.waitErr, s.logTail())
+			return 0, fmt.Errorf("server exited before ready: %v%s", s.waitErr, s.LogTail())
 		case <-tick.C:
 		}
 	}
@@ -108,7 +110,7 @@ func (s *server) waitReady(start time.Time, timeout time.Duration) (time.Duratio
 
 // stop sends SIGTERM to the server's PID, kills that PID if it has not
 // exited after 15 s, and removes its data dir and log.
-func (s *server) stop() error {
+func (s *Server) Stop() error {
 	var err error
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
@@ -125,21 +127,21 @@ func (s *server) stop() error {
 	return err
 }
 
-// memory is the server's memory as /proc/PID/status reports it, in bytes.
-type memory struct {
-	rss, peak  int64 // VmRSS, VmHWM
-	anon, file int64 // RssAnon (heap, stacks), RssFile (mapped files: etcd's bbolt)
+// Memory is the server's memory as /proc/PID/status reports it, in bytes.
+type Memory struct {
+	RSS, Peak  int64 // VmRSS, VmHWM
+	Anon, File int64 // RssAnon (heap, stacks), RssFile (mapped files: etcd's bbolt)
 }
 
-// memory reads the server's resident memory from /proc.
-func (s *server) memory() (memory, error) {
-	var m memory
+// Memory reads the server's resident memory from /proc.
+func (s *Server) Memory() (Memory, error) {
+	var m Memory
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return m, fmt.Errorf("read server memory: %w", err)
 	}
 	defer f.Close()
-	fields := map[string]*int64{"VmRSS": &m.rss, "VmHWM": &m.peak, "RssAnon": &m.anon, "RssFile": &m.file}
+	fields := map[string]*int64{"VmRSS": &m.RSS, "VmHWM": &m.Peak, "RssAnon": &m.Anon, "RssFile": &m.File}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
@@ -156,8 +158,8 @@ func (s *server) memory() (memory, error) {
 	return m, sc.Err()
 }
 
-// logTail is the end of the server's log, for error messages.
-func (s *server) logTail() string {
+// LogTail is the end of the server's log, for error messages.
+func (s *Server) LogTail() string {
 	b, err := os.ReadFile(s.logPath)
 	if err != nil || len(b) == 0 {
 		return ""
@@ -168,7 +170,8 @@ func (s *server) logTail() string {
 	return "\n--- server log (tail) ---\n" + string(b)
 }
 
-func freePort() (int, error) {
+// FreePort is a loopback TCP port nobody listens on.
+func FreePort() (int, error) {
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
