@@ -36,8 +36,10 @@ unit:
 acceptance: build
 	hack/acceptance.sh $(BIN) $(ACCEPTANCE) api
 
+# bench prints every performance figure beside its target (not part of test).
 bench: build
 	$(GO) run ./bench/apiserver -bosun $(BIN)
+	$(GO) run ./bench/controlplane -bosun $(BIN)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

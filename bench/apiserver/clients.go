@@ -7,23 +7,9 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 const mediaProtobuf = "application/vnd.kubernetes.protobuf"
-
-// loadConfig reads the server's admin kubeconfig with client-side rate
-// limiting effectively off: the benchmark measures the server, not
-// client-go's token bucket.
-func loadConfig(path string) (*rest.Config, error) {
-	rc, err := clientcmd.BuildConfigFromFlags("", path)
-	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
-	}
-	rc.QPS, rc.Burst = 100000, 100000
-	rc.UserAgent = "bosun-bench"
-	return rc, nil
-}
 
 // ownConnection returns a copy of rc whose clients get a transport, and so
 // an HTTP/2 connection, of their own. client-go shares one transport among

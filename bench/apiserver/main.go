@@ -143,7 +143,7 @@ func run(ctx context.Context, out io.Writer, opts options, rep *harness.Report) 
 			err = errors.Join(err, serr)
 		}
 	}()
-	rc, err := loadConfig(srv.Kubeconfig())
+	rc, err := harness.ClientConfig(srv.Kubeconfig())
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"net"
 	"net/http"
 	"os"
@@ -178,4 +180,16 @@ func FreePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ClientConfig loads a kubeconfig for a bench client: no client-side rate
+// limit, since the server is what is measured.
+func ClientConfig(path string) (*rest.Config, error) {
+	rc, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
+	}
+	rc.QPS, rc.Burst = 100000, 100000
+	rc.UserAgent = "bosun-bench"
+	return rc, nil
 }
