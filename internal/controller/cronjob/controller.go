@@ -1,0 +1,125 @@
+package cronjob
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	listersbatchv1 "k8s.io/client-go/listers/batch/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+)
+
+// Options tunes the controller.
+type Options struct {
+	// Clock defaults to the real clock.
+	Clock clock.Clock
+}
+
+// Controller is the cronjob controller ("cronjob-controller").
+type Controller struct {
+	client   kubernetes.Interface
+	recorder record.EventRecorder
+	clock    clock.Clock
+	cronJobs listersbatchv1.CronJobLister
+	jobs     listersbatchv1.JobLister
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+}
+
+// New wires the controller to CronJob and Job informers from factory.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder record.EventRecorder, opts Options) *Controller {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	cjs, jobs := factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs()
+	c := &Controller{
+		client: client, recorder: recorder, clock: opts.Clock,
+		cronJobs: cjs.Lister(), jobs: jobs.Lister(),
+		synced: []cache.InformerSynced{cjs.Informer().HasSynced, jobs.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "cronjob"}),
+	}
+	_, _ = cjs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueue,
+		UpdateFunc: func(old, cur any) {
+			if old.(*batchv1.CronJob).ResourceVersion != cur.(*batchv1.CronJob).ResourceVersion {
+				c.enqueue(cur)
+			}
+		},
+	})
+	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.jobChanged,
+		UpdateFunc: func(old, cur any) {
+			if old.(*batchv1.Job).ResourceVersion != cur.(*batchv1.Job).ResourceVersion {
+				c.jobChanged(cur)
+			}
+		},
+		DeleteFunc: c.jobChanged,
+	})
+	return c
+}
+
+func (c *Controller) enqueue(obj any) {
+	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+// jobChanged enqueues the CronJob that controls a job.
+func (c *Controller) jobChanged(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		return
+	}
+	if ref := metav1.GetControllerOf(job); ref != nil && ref.Kind == "CronJob" && ref.APIVersion == batchv1.SchemeGroupVersion.String() {
+		c.queue.Add(job.Namespace + "/" + ref.Name)
+	}
+}
+
+// Run syncs CronJobs with workers goroutines until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.next(ctx) {
+	}
+}
+
+func (c *Controller) next(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	requeue, err := c.sync(ctx, key)
+	if err != nil {
+		slog.Error("Sync cronjob failed", "cronjob", key, "err", err)
+		c.queue.AddRateLimited(key)
+		return true
+	}
+	c.queue.Forget(key)
+	if requeue > 0 {
+		c.queue.AddAfter(key, requeue)
+	}
+	return true
+}
