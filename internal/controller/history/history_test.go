@@ -123,3 +123,15 @@ func TestTruncateKeepsLiveRevisions(t *testing.T) {
 		t.Fatalf("actions = %v", acts)
 	}
 }
+
+func TestTemplateRoundTrip(t *testing.T) {
+	v := set("nginx:9")
+	r, err := New(v, kind, &v.Spec.Template, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := Template(r)
+	if err != nil || tmpl.Spec.Containers[0].Image != "nginx:9" || tmpl.Labels["app"] != "web" {
+		t.Fatalf("template = %+v, %v", tmpl, err)
+	}
+}

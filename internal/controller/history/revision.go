@@ -103,3 +103,16 @@ func NextNumber(revs []*appsv1.ControllerRevision) int64 {
 	}
 	return n + 1
 }
+
+// Template reads back the pod template a revision recorded.
+func Template(rev *appsv1.ControllerRevision) (*corev1.PodTemplateSpec, error) {
+	var patch struct {
+		Spec struct {
+			Template corev1.PodTemplateSpec `json:"template"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(rev.Data.Raw, &patch); err != nil {
+		return nil, fmt.Errorf("decode revision %s: %w", rev.Name, err)
+	}
+	return &patch.Spec.Template, nil
+}
