@@ -113,10 +113,14 @@ func (g *graph) relink(n *node, old []metav1.OwnerReference) []action {
 			continue
 		}
 		if owner == nil {
-			// Unknown owner: verify it exists before anything relies on it.
 			owner = &node{virtual: true, dependents: map[types.UID]*node{}, ref: objectRef{
 				APIVersion: o.APIVersion, Kind: o.Kind, Namespace: n.ref.Namespace, Name: o.Name, UID: o.UID}}
 			g.nodes[o.UID] = owner
+		}
+		if owner.virtual {
+			// An owner no informer shows (yet, or any more) is verified by
+			// a live read; the queue folds the many dependents of one owner
+			// into one read.
 			acts = append(acts, action{attemptDelete, o.UID})
 		}
 		owner.dependents[n.ref.UID] = n

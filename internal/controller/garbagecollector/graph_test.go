@@ -67,10 +67,17 @@ func TestGraphScenarios(t *testing.T) {
 			{obj("o"), nil},
 			{obj("d", owned("o", true)), nil},
 		}},
-		{"unknown owner is verified once", []step{
+		{"unknown owner is verified for each new dependent until seen", []step{
 			{obj("d1", owned("o", false)), del("o")},
-			{obj("d2", owned("o", false)), nil},
+			{obj("d2", owned("o", false)), del("o")},
 			{obj("o"), nil},
+			{obj("d3", owned("o", false)), nil},
+		}},
+		{"a dependent of an owner already seen deleted is checked", []step{
+			{obj("o"), nil},
+			{obj("d1", owned("o", false)), nil},
+			{gone(obj("o")), del("d1")},
+			{obj("d2", owned("o", false)), del("o")},
 		}},
 		{"background: owner deleted queues its dependents", []step{
 			{obj("o"), nil},
