@@ -305,3 +305,104 @@ func TestGarbageCollector(t *testing.T) {
 		}
 	})
 }
+
+// The API server's half of propagation, on the shared server where no
+// collector runs: the finalizers a delete leaves are exactly kube-apiserver's.
+func TestDeletePropagationFinalizers(t *testing.T) {
+	ns := newNamespace(t)
+	cms := shared.client.CoreV1().ConfigMaps(ns)
+	bg := context.Background()
+	policy := func(p metav1.DeletionPropagation) metav1.DeleteOptions {
+		return metav1.DeleteOptions{PropagationPolicy: &p}
+	}
+	finalizers := func(name string) []string {
+		t.Helper()
+		cm, err := cms.Get(bg, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("get %s: %v", name, err)
+		}
+		if cm.DeletionTimestamp == nil {
+			t.Fatalf("%s has no deletionTimestamp", name)
+		}
+		return cm.Finalizers
+	}
+	mustDelete := func(name string, opts metav1.DeleteOptions) {
+		t.Helper()
+		if err := cms.Delete(bg, name, opts); err != nil {
+			t.Fatalf("delete %s: %v", name, err)
+		}
+	}
+
+	mustCreateCM(t, shared.client, configMap(ns, "switch", nil))
+	mustDelete("switch", policy(metav1.DeletePropagationOrphan))
+	if got := finalizers("switch"); !slices.Equal(got, []string{metav1.FinalizerOrphanDependents}) {
+		t.Fatalf("after Orphan: finalizers %v", got)
+	}
+	mustDelete("switch", metav1.DeleteOptions{})
+	if got := finalizers("switch"); !slices.Equal(got, []string{metav1.FinalizerOrphanDependents}) {
+		t.Fatalf("a delete without a policy keeps the pending one: finalizers %v", got)
+	}
+	mustDelete("switch", policy(metav1.DeletePropagationForeground))
+	if got := finalizers("switch"); !slices.Equal(got, []string{metav1.FinalizerDeleteDependents}) {
+		t.Fatalf("after Foreground: finalizers %v", got)
+	}
+	mustDelete("switch", policy(metav1.DeletePropagationBackground))
+	if err := getCM(shared.client, ns, "switch")(bg); !apierrors.IsNotFound(err) {
+		t.Fatalf("Background on a pending foreground deletion removes the object: %v", err)
+	}
+
+	held := configMap(ns, "held", nil)
+	held.Finalizers = []string{holdFinalizer}
+	mustCreateCM(t, shared.client, held)
+	mustDelete("held", policy(metav1.DeletePropagationForeground))
+	if got := finalizers("held"); !slices.Equal(got, []string{holdFinalizer, metav1.FinalizerDeleteDependents}) {
+		t.Fatalf("foreground on a held object: finalizers %v", got)
+	}
+	mustDelete("held", policy(metav1.DeletePropagationBackground))
+	if got := finalizers("held"); !slices.Equal(got, []string{holdFinalizer}) {
+		t.Fatalf("background keeps other finalizers: %v", got)
+	}
+	if _, err := cms.Patch(bg, "held", types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := getCM(shared.client, ns, "held")(bg); !apierrors.IsNotFound(err) {
+		t.Fatalf("object without finalizers must be gone: %v", err)
+	}
+
+	mustCreateCM(t, shared.client, configMap(ns, "legacy", nil))
+	opts := metav1.DeleteOptions{}
+	//lint:ignore SA1019 the legacy field is what this checks.
+	opts.OrphanDependents = ptr.To(true)
+	mustDelete("legacy", opts)
+	if got := finalizers("legacy"); !slices.Equal(got, []string{metav1.FinalizerOrphanDependents}) {
+		t.Fatalf("orphanDependents=true: finalizers %v", got)
+	}
+
+	mustCreateCM(t, shared.client, configMap(ns, "dry", nil))
+	dry := policy(metav1.DeletePropagationOrphan)
+	dry.DryRun = []string{metav1.DryRunAll}
+	mustDelete("dry", dry)
+	if cm, err := cms.Get(bg, "dry", metav1.GetOptions{}); err != nil || cm.DeletionTimestamp != nil || len(cm.Finalizers) != 0 {
+		t.Fatalf("a dry run changes nothing: %v %+v", err, cm)
+	}
+
+	for _, name := range []string{"coll-1", "coll-2"} {
+		mustCreateCM(t, shared.client, configMap(ns, name, map[string]string{"coll": "yes"}))
+	}
+	if err := cms.DeleteCollection(bg, policy(metav1.DeletePropagationOrphan), metav1.ListOptions{LabelSelector: "coll=yes"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"coll-1", "coll-2"} {
+		if got := finalizers(name); !slices.Equal(got, []string{metav1.FinalizerOrphanDependents}) {
+			t.Fatalf("delete collection with Orphan: %s finalizers %v", name, got)
+		}
+	}
+
+	// No collector runs here: release what is left so the namespace can go.
+	for _, name := range []string{"legacy", "coll-1", "coll-2"} {
+		mustDelete(name, policy(metav1.DeletePropagationBackground))
+		if err := getCM(shared.client, ns, name)(bg); !apierrors.IsNotFound(err) {
+			t.Fatalf("%s should be gone after Background: %v", name, err)
+		}
+	}
+}
