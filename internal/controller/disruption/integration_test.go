@@ -75,7 +75,9 @@ func TestIntegrationBudgetGatesEviction(t *testing.T) {
 		t.Fatalf("first eviction: %v", err)
 	}
 	// Once the budget has caught up, the last healthy pod is protected.
-	waitStatus(func(s policyv1.PodDisruptionBudgetStatus) bool { return s.CurrentHealthy == 1 && s.DisruptionsAllowed == 0 })
+	waitStatus(func(s policyv1.PodDisruptionBudgetStatus) bool {
+		return s.CurrentHealthy == 1 && s.DisruptionsAllowed == 0
+	})
 	if err := evict("b"); !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("second eviction = %v, want 429", err)
 	}
