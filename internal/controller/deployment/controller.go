@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -106,7 +107,12 @@ func (c *Controller) next(ctx context.Context) bool {
 		c.queue.Forget(key)
 		return true
 	}
-	slog.Info("Requeue deployment after error", "deployment", key, "err", err)
+	if apierrors.IsConflict(err) {
+		// Routine: the cache lagged behind a write; the retry reads it fresh.
+		slog.Debug("Requeue deployment after conflict", "deployment", key, "err", err)
+	} else {
+		slog.Info("Requeue deployment after error", "deployment", key, "err", err)
+	}
 	c.queue.AddRateLimited(key)
 	return true
 }

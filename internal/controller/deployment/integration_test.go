@@ -13,7 +13,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
 
 	"github.com/bosun-dev/bosun/internal/controller/deployment"
 	"github.com/bosun-dev/bosun/internal/controller/replicaset"
@@ -35,33 +37,41 @@ func startControllers(ctx context.Context, t *testing.T, client kubernetes.Inter
 	go dc.Run(ctx, 2)
 }
 
-// fakeKubelet binds every pod to one node and reports it Running and
-// Ready, and completes graceful deletions, standing in for the scheduler
-// and a node.
+// fakeKubelet binds every pod to one node, reports it Running and Ready,
+// and completes graceful deletions, standing in for the scheduler and a
+// node. It reacts to watch events with a few workers, so it keeps up with
+// thousands of pods.
 func fakeKubelet(ctx context.Context, t *testing.T, client kubernetes.Interface, ns string) {
 	t.Helper()
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}
 	if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create node: %v", err)
 	}
-	go func() {
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				continue
-			}
-			for i := range pods.Items {
-				kubeletStep(ctx, client, &pods.Items[i])
-			}
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(ns))
+	inf := factory.Core().V1().Pods().Informer()
+	queue := workqueue.NewTyped[string]()
+	add := func(obj any) {
+		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+			queue.Add(key)
 		}
-	}()
+	}
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: add, UpdateFunc: func(_, cur any) { add(cur) }})
+	factory.Start(ctx.Done())
+	go func() { <-ctx.Done(); queue.ShutDown() }()
+	for i := 0; i < 16; i++ {
+		go func() {
+			for {
+				key, quit := queue.Get()
+				if quit {
+					return
+				}
+				if obj, ok, _ := inf.GetIndexer().GetByKey(key); ok {
+					kubeletStep(ctx, client, obj.(*corev1.Pod).DeepCopy())
+				}
+				queue.Done(key)
+			}
+		}()
+	}
 }
 
 func kubeletStep(ctx context.Context, client kubernetes.Interface, p *corev1.Pod) {

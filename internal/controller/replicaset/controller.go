@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
@@ -111,7 +112,12 @@ func (c *Controller) next(ctx context.Context) bool {
 		c.queue.Forget(key)
 		return true
 	}
-	slog.Info("Requeue replica set after error", "replicaset", key, "err", err)
+	if apierrors.IsConflict(err) {
+		// Routine: the cache lagged behind a write; the retry reads it fresh.
+		slog.Debug("Requeue replica set after conflict", "replicaset", key, "err", err)
+	} else {
+		slog.Info("Requeue replica set after error", "replicaset", key, "err", err)
+	}
 	c.queue.AddRateLimited(key)
 	return true
 }
