@@ -29,7 +29,8 @@ func startSim(bin, kubeconfig string, n int, logBase string) (*simNodes, error) 
 	if err != nil {
 		return nil, fmt.Errorf("create sim log: %w", err)
 	}
-	cmd := exec.Command(bin, "sim", "--kubeconfig", kubeconfig, "--nodes", strconv.Itoa(n), "--name-prefix", "bench-")
+	// Leases renewed every 2 s: the server marks nodes silent for 10 s Unknown.
+	cmd := exec.Command(bin, "sim", "--kubeconfig", kubeconfig, "--nodes", strconv.Itoa(n), "--name-prefix", "bench-", "--lease-interval", "2s")
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()
