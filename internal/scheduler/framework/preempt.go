@@ -89,16 +89,18 @@ func (a *Algorithm) Preempt(st *CycleState, snap *Snapshot, fe *FitError, pdbs [
 // pod fits, then reprieves victims (highest priority first, budget-covered
 // ones before others) while it still fits.
 func (a *Algorithm) victimsOn(st *CycleState, ni *NodeInfo, prio int32, pdbs []PDB) (*candidate, *Status) {
-	clone := ni.Clone()
 	var lower []*PodInfo
 	for _, p := range ni.Pods {
 		if podPriority(p.Pod) < prio {
 			lower = append(lower, p)
-			clone.RemovePod(p.Pod.UID)
 		}
 	}
 	if len(lower) == 0 {
 		return nil, unresolvable(ReasonNoVictims)
+	}
+	clone := ni.Clone()
+	for _, p := range lower {
+		clone.RemovePod(p.Pod.UID)
 	}
 	if s := a.RunFilters(st, clone); s != nil {
 		return nil, s
