@@ -1,0 +1,130 @@
+package statefulset
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	listersappsv1 "k8s.io/client-go/listers/apps/v1"
+	listerscorev1 "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/history"
+)
+
+// Options tunes the controller.
+type Options struct {
+	// Clock defaults to the real clock; it times minReadySeconds.
+	Clock clock.Clock
+}
+
+// Controller is the statefulset controller ("statefulset-controller").
+type Controller struct {
+	client   kubernetes.Interface
+	recorder record.EventRecorder
+	clock    clock.Clock
+	sets     listersappsv1.StatefulSetLister
+	pods     listerscorev1.PodLister
+	claims   listerscorev1.PersistentVolumeClaimLister
+	history  history.Store
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+}
+
+// New wires the controller to StatefulSet, pod, claim and revision informers.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder record.EventRecorder, opts Options) *Controller {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	sets, pods := factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods()
+	claims, revs := factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions()
+	c := &Controller{
+		client: client, recorder: recorder, clock: opts.Clock,
+		sets: sets.Lister(), pods: pods.Lister(), claims: claims.Lister(),
+		history: history.Store{Client: client, Lister: revs.Lister()},
+		synced: []cache.InformerSynced{sets.Informer().HasSynced, pods.Informer().HasSynced,
+			claims.Informer().HasSynced, revs.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "statefulset"}),
+	}
+	_, _ = sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueue,
+		UpdateFunc: func(old, cur any) {
+			if old.(*appsv1.StatefulSet).ResourceVersion != cur.(*appsv1.StatefulSet).ResourceVersion {
+				c.enqueue(cur)
+			}
+		},
+		DeleteFunc: c.enqueue,
+	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.podChanged,
+		UpdateFunc: func(old, cur any) {
+			if old.(*corev1.Pod).ResourceVersion != cur.(*corev1.Pod).ResourceVersion {
+				c.podChanged(cur)
+			}
+		},
+		DeleteFunc: c.podChanged,
+	})
+	return c
+}
+
+func (c *Controller) enqueue(obj any) {
+	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+func (c *Controller) podChanged(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if ref := metav1.GetControllerOf(pod); ref != nil && ref.Kind == controllerKind.Kind && ref.APIVersion == appsv1.SchemeGroupVersion.String() {
+		c.queue.Add(pod.Namespace + "/" + ref.Name)
+	}
+}
+
+// Run syncs StatefulSets with workers goroutines until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.next(ctx) {
+	}
+}
+
+func (c *Controller) next(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	if err := c.sync(ctx, key); err != nil {
+		slog.Error("Sync statefulset failed", "statefulset", key, "err", err)
+		c.queue.AddRateLimited(key)
+		return true
+	}
+	c.queue.Forget(key)
+	return true
+}
