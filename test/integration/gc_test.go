@@ -2,9 +2,11 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -33,7 +36,7 @@ const holdFinalizer = "integration.bosun.dev/hold"
 
 // gcEnv is a server of its own with the garbage collector running against
 // it (the shared server runs none, so its deletes leave dependents alone).
-func gcEnv(t *testing.T) (*testenv.Env, string) {
+func gcEnv(t *testing.T, workers int) (*testenv.Env, string) {
 	t.Helper()
 	env := testenv.Start(t, "")
 	gc := garbagecollector.New(env.Client, metadata.NewForConfigOrDie(env.Config),
@@ -41,7 +44,7 @@ func gcEnv(t *testing.T) (*testenv.Env, string) {
 		garbagecollector.Options{DiscoveryPeriod: 2 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { gc.Run(ctx, 2); close(done) }()
+	go func() { gc.Run(ctx, workers); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	ns, err := env.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gc"}}, metav1.CreateOptions{})
 	if err != nil {
@@ -88,7 +91,7 @@ func getCM(c kubernetes.Interface, ns, name string) func(context.Context) error 
 }
 
 func TestGarbageCollector(t *testing.T) {
-	env, ns := gcEnv(t)
+	env, ns := gcEnv(t, 2)
 	c := env.Client
 	bg := context.Background()
 
@@ -405,4 +408,71 @@ func TestDeletePropagationFinalizers(t *testing.T) {
 			t.Fatalf("%s should be gone after Background: %v", name, err)
 		}
 	}
+}
+
+// TestGarbageCollectorScale: 10,000 pods of 100 ReplicaSets are collected
+// once their owners go, from one watch per resource and no re-listing.
+func TestGarbageCollectorScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 10,000 pods")
+	}
+	const owners, perOwner = 100, 100
+	// 20 workers, as Kubernetes runs by default: deletes are bound by
+	// etcd's commit latency, which concurrent writers share.
+	env, ns := gcEnv(t, 20)
+	c := env.Client
+	bg := context.Background()
+	var uids []types.UID
+	for i := range owners {
+		name := fmt.Sprintf("rs-%d", i)
+		rs := &appsv1.ReplicaSet{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: appsv1.ReplicaSetSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"rs": name}},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"rs": name}}, Spec: pod(ns, "", nil).Spec},
+			},
+		}
+		rs, err := c.AppsV1().ReplicaSets(ns).Create(bg, rs, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uids = append(uids, rs.UID)
+	}
+	start := time.Now()
+	// 16 writers at once: enough to load the server, few enough for 2 cores.
+	var wg sync.WaitGroup
+	var failed sync.Once
+	var createErr error
+	sem := make(chan struct{}, 16)
+	for i := range owners {
+		for j := range perOwner {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				p := pod(ns, fmt.Sprintf("rs-%d-%d", i, j), nil)
+				p.OwnerReferences = []metav1.OwnerReference{ownerRef("apps/v1", "ReplicaSet", fmt.Sprintf("rs-%d", i), uids[i], true)}
+				if _, err := c.CoreV1().Pods(ns).Create(bg, p, metav1.CreateOptions{}); err != nil {
+					failed.Do(func() { createErr = err })
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if createErr != nil {
+		t.Fatal(createErr)
+	}
+	t.Logf("created %d pods in %v", owners*perOwner, time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if err := c.AppsV1().ReplicaSets(ns).DeleteCollection(bg, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	md := metadata.NewForConfigOrDie(env.Config).Resource(corev1.SchemeGroupVersion.WithResource("pods")).Namespace(ns)
+	err := wait.PollUntilContextTimeout(bg, time.Second, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		list, err := md.List(ctx, metav1.ListOptions{Limit: 1})
+		return err == nil && len(list.Items) == 0, err
+	})
+	if err != nil {
+		t.Fatalf("pods not collected: %v", err)
+	}
+	t.Logf("collected %d pods of %d deleted ReplicaSets in %v", owners*perOwner, owners, time.Since(start).Round(time.Millisecond))
 }

@@ -3,10 +3,12 @@ package garbagecollector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -54,7 +56,7 @@ func newFixture(t *testing.T, objs ...*metav1.PartialObjectMetadata) *fixture {
 			gvr = nsGVR
 		}
 		c.graph.process(change{ref: objectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name, UID: o.UID},
-			gvr: gvr, owners: o.OwnerReferences, deleting: o.DeletionTimestamp != nil, finalizers: o.Finalizers})
+			gvr: gvr, owners: o.OwnerReferences, deleting: o.DeletionTimestamp != nil, finalizers: o.Finalizers, resourceVersion: o.ResourceVersion})
 	}
 	return &fixture{c: c, md: md, recorder: recorder}
 }
@@ -118,7 +120,31 @@ func TestAttemptToDeleteCollectsWhenAllOwnersGone(t *testing.T) {
 	if err := f.c.attemptToDelete(context.Background(), "d"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect(t, "get configmaps n-d", "get configmaps n-o", "delete configmaps n-d Background")
+	f.expect(t, "get configmaps n-o", "delete configmaps n-d Background")
+}
+
+// A stale informer copy makes the delete conflict; the live object decides.
+func TestAttemptToDeleteRereadsOnConflict(t *testing.T) {
+	f := newFixture(t, cm("o"), cm("d", owned("gone", false)))
+	// Since the informer saw it, the dependent was adopted by o.
+	live := cm("d", owned("gone", false), owned("o", false))
+	live.ResourceVersion = "2"
+	if err := f.md.Tracker().Update(cmGVR, live, "ns"); err != nil {
+		t.Fatal(err)
+	}
+	f.md.PrependReactor("delete", "configmaps", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		pre := a.(clienttesting.DeleteAction).GetDeleteOptions().Preconditions
+		if *pre.ResourceVersion != "2" {
+			return true, nil, apierrors.NewConflict(cmGVR.GroupResource(), "n-d", errors.New("stale"))
+		}
+		return false, nil, nil
+	})
+	if err := f.c.attemptToDelete(context.Background(), "d"); err != nil {
+		t.Fatal(err)
+	}
+	f.expect(t, "get configmaps n-gone", "delete configmaps n-d Background",
+		"get configmaps n-d", "get configmaps n-o", "get configmaps n-d",
+		`patch configmaps n-d ownerReferences=[{"apiVersion":"v1","kind":"ConfigMap","name":"n-o","uid":"o","blockOwnerDeletion":false}]`)
 }
 
 func TestAttemptToDeleteRemembersAbsentOwners(t *testing.T) {
@@ -128,8 +154,7 @@ func TestAttemptToDeleteRemembersAbsentOwners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.expect(t, "get configmaps n-d1", "get configmaps n-o", "delete configmaps n-d1 Background",
-		"get configmaps n-d2", "delete configmaps n-d2 Background")
+	f.expect(t, "get configmaps n-o", "delete configmaps n-d1 Background", "delete configmaps n-d2 Background")
 }
 
 func TestAttemptToDeleteTrimsDanglingReference(t *testing.T) {
@@ -137,7 +162,7 @@ func TestAttemptToDeleteTrimsDanglingReference(t *testing.T) {
 	if err := f.c.attemptToDelete(context.Background(), "d"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect(t, "get configmaps n-d", "get configmaps n-a", "get configmaps n-gone",
+	f.expect(t, "get configmaps n-a", "get configmaps n-gone",
 		"get configmaps n-d", `patch configmaps n-d ownerReferences=[{"apiVersion":"v1","kind":"ConfigMap","name":"n-a","uid":"a","blockOwnerDeletion":false}]`)
 }
 
@@ -146,7 +171,7 @@ func TestAttemptToDeleteKeepsDependentOfLiveOwner(t *testing.T) {
 	if err := f.c.attemptToDelete(context.Background(), "d"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect(t, "get configmaps n-d", "get configmaps n-o")
+	f.expect(t, "get configmaps n-o")
 }
 
 func TestAttemptToDeleteForegroundOwner(t *testing.T) {
@@ -160,12 +185,12 @@ func TestAttemptToDeleteForegroundOwner(t *testing.T) {
 	if err := f.c.attemptToDelete(ctx, "o"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect(t, "get configmaps n-d", "get configmaps n-o", "delete configmaps n-d Foreground")
+	f.expect(t, "get configmaps n-o", "delete configmaps n-d Foreground")
 	f.c.graph.process(change{deleted: true, ref: objectRef{UID: "d"}})
 	if err := f.c.attemptToDelete(ctx, "o"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect(t, "get configmaps n-d", "get configmaps n-o", "delete configmaps n-d Foreground",
+	f.expect(t, "get configmaps n-o", "delete configmaps n-d Foreground",
 		"get configmaps n-o", "patch configmaps n-o finalizers=[]")
 }
 
@@ -198,7 +223,7 @@ func TestClusterScopedDependentOfNamespacedOwner(t *testing.T) {
 	if err := f.c.attemptToDelete(context.Background(), "d"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect(t, "get namespaces n-d", "delete namespaces n-d Background")
+	f.expect(t, "delete namespaces n-d Background")
 	if ev := <-f.recorder.Events; !strings.HasPrefix(ev, "Warning OwnerRefInvalidNamespace ownerRef [v1/ConfigMap, namespace: , name: n-o, uid: o]") {
 		t.Fatalf("event %q", ev)
 	}

@@ -1,6 +1,8 @@
 package garbagecollector
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -12,6 +14,8 @@ type view struct {
 	gvr                                   schema.GroupVersionResource
 	virtual, deleting, foreground, orphan bool
 	dependents                            []dependentView
+	// observed is the object's metadata as the informer last showed it.
+	observed *metav1.PartialObjectMetadata
 }
 
 // dependentView is one dependent as seen from its owner.
@@ -30,7 +34,14 @@ func (g *graph) view(uid types.UID) (view, bool) {
 	if n == nil {
 		return view{}, false
 	}
-	v := view{ref: n.ref, gvr: n.gvr, virtual: n.virtual, deleting: n.deleting, foreground: n.foreground, orphan: n.orphan}
+	v := view{ref: n.ref, gvr: n.gvr, virtual: n.virtual, deleting: n.deleting, foreground: n.foreground, orphan: n.orphan,
+		observed: &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
+			Namespace: n.ref.Namespace, Name: n.ref.Name, UID: n.ref.UID, ResourceVersion: n.resourceVersion,
+			OwnerReferences: slices.Clone(n.owners), Finalizers: slices.Clone(n.finalizers)}}}
+	if n.deleting {
+		// Only whether it is set matters to a worker.
+		v.observed.DeletionTimestamp = &metav1.Time{}
+	}
 	for _, d := range n.dependents {
 		dv := dependentView{ref: d.ref, gvr: d.gvr, deleting: d.deleting, foreground: d.foreground}
 		for _, o := range d.owners {

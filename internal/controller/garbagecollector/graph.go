@@ -21,20 +21,25 @@ type node struct {
 	gvr        schema.GroupVersionResource
 	owners     []metav1.OwnerReference
 	dependents map[types.UID]*node
-	virtual    bool
-	deleting   bool
-	foreground bool // deleting, waiting for its blocking dependents
-	orphan     bool // deleting, its dependents must be orphaned first
+	// resourceVersion and finalizers as last observed let a worker act
+	// without a read, with the resourceVersion as its precondition.
+	resourceVersion string
+	finalizers      []string
+	virtual         bool
+	deleting        bool
+	foreground      bool // deleting, waiting for its blocking dependents
+	orphan          bool // deleting, its dependents must be orphaned first
 }
 
 // change is one informer observation.
 type change struct {
-	deleted    bool
-	ref        objectRef
-	gvr        schema.GroupVersionResource
-	owners     []metav1.OwnerReference
-	deleting   bool
-	finalizers []string
+	deleted         bool
+	ref             objectRef
+	gvr             schema.GroupVersionResource
+	owners          []metav1.OwnerReference
+	deleting        bool
+	finalizers      []string
+	resourceVersion string
 }
 
 type actionKind int
@@ -77,7 +82,7 @@ func (g *graph) process(ch change) []action {
 	n.virtual, n.ref, n.gvr, n.owners = false, ch.ref, ch.gvr, ch.owners
 	acts = append(acts, g.relink(n, old)...)
 
-	n.deleting = ch.deleting
+	n.deleting, n.finalizers, n.resourceVersion = ch.deleting, ch.finalizers, ch.resourceVersion
 	fg := ch.deleting && hasString(ch.finalizers, metav1.FinalizerDeleteDependents)
 	or := ch.deleting && hasString(ch.finalizers, metav1.FinalizerOrphanDependents)
 	if fg && !n.foreground {

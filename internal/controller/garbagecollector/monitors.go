@@ -32,7 +32,9 @@ func (c *Controller) sync(ctx context.Context) error {
 	c.monitorsMu.Lock()
 	defer c.monitorsMu.Unlock()
 	for gvr, m := range c.monitors {
-		if _, ok := want[gvr]; !ok {
+		// After a partial discovery, a missing resource may belong to the
+		// group that failed: keep watching it until a full answer.
+		if _, ok := want[gvr]; !ok && err == nil {
 			m.stop()
 			delete(c.monitors, gvr)
 			slog.Info("Garbage collector stopped watching", "resource", gvr.String())
@@ -44,7 +46,6 @@ func (c *Controller) sync(ctx context.Context) error {
 		}
 		c.monitors[gvr] = c.startMonitor(ctx, gvr, gvk)
 	}
-	// A group that failed discovery keeps its monitors and is retried.
 	return err
 }
 
@@ -102,6 +103,7 @@ func (c *Controller) startMonitor(ctx context.Context, gvr schema.GroupVersionRe
 			deleted: deleted,
 			ref:     objectRef{APIVersion: apiVersion, Kind: kind, Namespace: m.Namespace, Name: m.Name, UID: m.UID},
 			gvr:     gvr, owners: m.OwnerReferences, deleting: m.DeletionTimestamp != nil, finalizers: m.Finalizers,
+			resourceVersion: m.ResourceVersion,
 		})
 		if gvr.GroupResource() == crdResource {
 			select {
