@@ -1,0 +1,172 @@
+package daemonset
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	listersappsv1 "k8s.io/client-go/listers/apps/v1"
+	listerscorev1 "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/history"
+)
+
+// Options tunes the controller.
+type Options struct {
+	// Clock defaults to the real clock; it times minReadySeconds.
+	Clock clock.Clock
+}
+
+// Controller is the daemonset controller ("daemonset-controller").
+type Controller struct {
+	client   kubernetes.Interface
+	recorder record.EventRecorder
+	clock    clock.Clock
+	sets     listersappsv1.DaemonSetLister
+	pods     listerscorev1.PodLister
+	nodes    listerscorev1.NodeLister
+	history  history.Store
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	expect   *expectations
+}
+
+// New wires the controller to DaemonSet, pod, node and revision informers.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder record.EventRecorder, opts Options) *Controller {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	sets, pods := factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods()
+	nodes, revs := factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions()
+	c := &Controller{
+		client: client, recorder: recorder, clock: opts.Clock,
+		sets: sets.Lister(), pods: pods.Lister(), nodes: nodes.Lister(),
+		history: history.Store{Client: client, Lister: revs.Lister()},
+		synced: []cache.InformerSynced{sets.Informer().HasSynced, pods.Informer().HasSynced,
+			nodes.Informer().HasSynced, revs.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "daemonset"}),
+		expect: newExpectations(),
+	}
+	_, _ = sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueue,
+		UpdateFunc: func(old, cur any) {
+			if old.(*appsv1.DaemonSet).ResourceVersion != cur.(*appsv1.DaemonSet).ResourceVersion {
+				c.enqueue(cur)
+			}
+		},
+		DeleteFunc: c.enqueue,
+	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) { c.podChanged(obj, 1, 0) },
+		UpdateFunc: func(old, cur any) {
+			if old.(*corev1.Pod).ResourceVersion != cur.(*corev1.Pod).ResourceVersion {
+				c.podChanged(cur, 0, 0)
+			}
+		},
+		DeleteFunc: func(obj any) { c.podChanged(obj, 0, 1) },
+	})
+	// Any node change may change where daemons belong.
+	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueueAll,
+		UpdateFunc: func(old, cur any) {
+			if old.(*corev1.Node).ResourceVersion != cur.(*corev1.Node).ResourceVersion && nodeMatters(old.(*corev1.Node), cur.(*corev1.Node)) {
+				c.enqueueAll(cur)
+			}
+		},
+		DeleteFunc: c.enqueueAll,
+	})
+	return c
+}
+
+// nodeMatters skips heartbeat-only node updates, which are most of them.
+func nodeMatters(old, cur *corev1.Node) bool {
+	return !labels.Equals(old.Labels, cur.Labels) || len(old.Spec.Taints) != len(cur.Spec.Taints) ||
+		old.Spec.Unschedulable != cur.Spec.Unschedulable || !taintsEqual(old.Spec.Taints, cur.Spec.Taints)
+}
+
+func taintsEqual(a, b []corev1.Taint) bool {
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].Value != b[i].Value || a[i].Effect != b[i].Effect {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Controller) enqueue(obj any) {
+	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+func (c *Controller) enqueueAll(any) {
+	all, err := c.sets.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ds := range all {
+		c.enqueue(ds)
+	}
+}
+
+func (c *Controller) podChanged(obj any, adds, dels int) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil || ref.Kind != controllerKind.Kind || ref.APIVersion != appsv1.SchemeGroupVersion.String() {
+		return
+	}
+	key := pod.Namespace + "/" + ref.Name
+	c.expect.observe(key, adds, dels)
+	c.queue.Add(key)
+}
+
+// Run syncs DaemonSets with workers goroutines until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.next(ctx) {
+	}
+}
+
+func (c *Controller) next(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	if err := c.sync(ctx, key); err != nil {
+		slog.Error("Sync daemonset failed", "daemonset", key, "err", err)
+		c.queue.AddRateLimited(key)
+		return true
+	}
+	c.queue.Forget(key)
+	return true
+}
