@@ -21,6 +21,9 @@ import (
 	"github.com/bosun-dev/bosun/internal/controller/replicaset"
 )
 
+// neverReady marks pods the fake kubelet binds but never starts.
+const neverReady = "test.bosun.dev/never-ready"
+
 // fakeKubelet binds every pod to one node, reports it Running and Ready,
 // and completes graceful deletions, standing in for the scheduler and a
 // node. It reacts to watch events with a few workers, so it keeps up with
@@ -69,7 +72,7 @@ func kubeletStep(ctx context.Context, client kubernetes.Interface, p *corev1.Pod
 			ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
 			Target:     corev1.ObjectReference{Kind: "Node", Name: "n1"},
 		}, metav1.CreateOptions{})
-	case p.Status.Phase != corev1.PodRunning:
+	case p.Status.Phase != corev1.PodRunning && p.Annotations[neverReady] == "":
 		now := metav1.Now()
 		p.Status.Phase = corev1.PodRunning
 		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}}

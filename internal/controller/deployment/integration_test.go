@@ -3,6 +3,7 @@ package deployment_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -104,4 +105,46 @@ func TestDeploymentRollsOutScalesAndRollsOver(t *testing.T) {
 	if len(rss) != 2 {
 		t.Fatalf("rollback created a replica set: %v", describe(rss))
 	}
+}
+
+func TestDeploymentReportsProgressDeadlineExceeded(t *testing.T) {
+	env := testenv.Start(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	client := env.Client
+	startControllers(ctx, t, client)
+	fakeKubelet(ctx, t, client, "default")
+
+	two, deadline := int32(2), int32(2)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "stuck", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas:                &two,
+			ProgressDeadlineSeconds: &deadline,
+			Selector:                &metav1.LabelSelector{MatchLabels: map[string]string{"app": "stuck"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "stuck"}, Annotations: map[string]string{neverReady: "yes"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "img"}}},
+			},
+		},
+	}
+	if _, err := client.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing changes once the pods are bound, so only the controller's
+	// own timed requeue can notice the deadline.
+	eventually(t, "ProgressDeadlineExceeded", func() (bool, string) {
+		cur, err := client.AppsV1().Deployments("default").Get(ctx, "stuck", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, c := range cur.Status.Conditions {
+			if c.Type == appsv1.DeploymentProgressing {
+				ok := c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" &&
+					strings.HasSuffix(c.Message, "has timed out progressing.")
+				return ok, fmt.Sprintf("%s %s %s", c.Status, c.Reason, c.Message)
+			}
+		}
+		return false, "no Progressing condition"
+	})
 }
