@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 )
@@ -25,7 +26,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	shared, err := c.jobs.Jobs(ns).Get(name)
 	if apierrors.IsNotFound(err) {
 		c.expect.forget(key)
-		return nil
+		return c.releaseOrphans(ctx, ns, name)
 	}
 	if err != nil {
 		return err
@@ -36,8 +37,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	sets := classify(job, pods)
-	if isFinished(job) {
-		// A finished job only lets go of its pods so they can be deleted.
+	if isFinished(job) || job.DeletionTimestamp != nil {
+		// A finished or deleted job only lets go of its pods so they can
+		// be deleted.
 		var errs []error
 		for _, p := range pods {
 			errs = append(errs, c.releasePod(ctx, p))
@@ -129,6 +131,23 @@ func (c *Controller) ownedPods(job *batchv1.Job) ([]*corev1.Pod, error) {
 		}
 	}
 	return out, nil
+}
+
+// releaseOrphans frees the pods of a deleted job: nobody else would
+// remove their tracking finalizer, and they could never be deleted.
+func (c *Controller) releaseOrphans(ctx context.Context, ns, name string) error {
+	pods, err := c.pods.Pods(ns).List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list pods of deleted job %s/%s: %w", ns, name, err)
+	}
+	var errs []error
+	for _, p := range pods {
+		ref := metav1.GetControllerOf(p)
+		if ref != nil && ref.Kind == "Job" && ref.Name == name && hasTracking(p) {
+			errs = append(errs, c.releasePod(ctx, p))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // failure names the reason the job must fail now, if any.

@@ -260,3 +260,15 @@ func TestSyncFinishedJobReleasesPods(t *testing.T) {
 		t.Fatalf("actions = %v", got)
 	}
 }
+
+func TestSyncReleasesPodsOfDeletedJob(t *testing.T) {
+	job := newJob("pi", 1, 1)
+	gone := newJob("gone", 1, 1)
+	f := setup(t, job, podOf(gone, "gone-a", corev1.PodRunning), podOf(job, "pi-a", corev1.PodRunning))
+	if err := f.c.sync(context.Background(), "default/gone"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.actions(); !slices.Equal(got, []string{"patch pods gone-a"}) {
+		t.Fatalf("actions = %v", got)
+	}
+}
