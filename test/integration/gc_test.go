@@ -13,6 +13,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -127,6 +128,29 @@ func TestGarbageCollector(t *testing.T) {
 		mustCreateCM(t, c, configMap(ns, "reborn", nil))
 		mustCreateCM(t, c, cmOwnedBy(ns, "reborn-dep", ownerRef("v1", "ConfigMap", "reborn", old.UID, false)))
 		waitGone(t, "reborn-dep", getCM(c, ns, "reborn-dep"))
+	})
+
+	t.Run("a cluster-scoped owner is looked up without a namespace", func(t *testing.T) {
+		pc, err := c.SchedulingV1().PriorityClasses().Create(bg, &schedulingv1.PriorityClass{
+			ObjectMeta: metav1.ObjectMeta{Name: "gc-owner"}, Value: 10}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The dangling second reference makes the collector look at the
+		// dependent now; finding the PriorityClass, it only drops that one.
+		mustCreateCM(t, c, cmOwnedBy(ns, "cluster-dep", ownerRef("scheduling.k8s.io/v1", "PriorityClass", pc.Name, pc.UID, false),
+			ownerRef("v1", "ConfigMap", "nobody", "0000-gone", false)))
+		poll(t, 20*time.Second, "dangling reference dropped", func(ctx context.Context) (bool, error) {
+			dep, err := c.CoreV1().ConfigMaps(ns).Get(ctx, "cluster-dep", metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			return len(dep.OwnerReferences) == 1 && dep.OwnerReferences[0].UID == pc.UID, nil
+		})
+		if err := c.SchedulingV1().PriorityClasses().Delete(bg, pc.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, "cluster-dep", getCM(c, ns, "cluster-dep"))
 	})
 
 	t.Run("a dependent with a live owner only loses the dangling reference", func(t *testing.T) {
