@@ -155,3 +155,55 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestIntegrationPreemption: a critical pod evicts a lower-priority pod
+// from the only node, is nominated there, and binds once the victim is gone.
+func TestIntegrationPreemption(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	env := testenv.Start(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := kubernetes.NewForConfigOrDie(env.Config)
+	n := integrationNode("w1", "1")
+	created, err := client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create node: %v", err)
+	}
+	created.Status = n.Status
+	if _, err := client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("node status: %v", err)
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	recorder := record.NewFakeRecorder(100)
+	s := New(client, factory, recorder, Options{})
+	factory.Start(ctx.Done())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done; factory.Shutdown() }()
+
+	low := integrationPod("low", "1")
+	zero := int64(0)
+	low.Spec.TerminationGracePeriodSeconds = &zero
+	if _, err := client.CoreV1().Pods("default").Create(ctx, low, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create pod: %v", err)
+	}
+	waitFor(t, "low pod bound", func() bool {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "low", metav1.GetOptions{})
+		return err == nil && p.Spec.NodeName == "w1"
+	})
+	vip := integrationPod("vip", "1")
+	vip.Namespace = "kube-system"
+	vip.Spec.PriorityClassName = "system-cluster-critical"
+	if _, err := client.CoreV1().Pods("kube-system").Create(ctx, vip, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create pod: %v", err)
+	}
+	waitFor(t, "vip pod bound after preempting low", func() bool {
+		p, err := client.CoreV1().Pods("kube-system").Get(ctx, "vip", metav1.GetOptions{})
+		return err == nil && p.Spec.NodeName == "w1" && p.Status.NominatedNodeName == "w1"
+	})
+	if _, err := client.CoreV1().Pods("default").Get(ctx, "low", metav1.GetOptions{}); err == nil {
+		t.Fatal("victim still exists")
+	}
+}

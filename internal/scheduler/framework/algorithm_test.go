@@ -194,3 +194,26 @@ func TestPreempt(t *testing.T) {
 		})
 	}
 }
+
+func TestPreemptResolvesAntiAffinity(t *testing.T) {
+	db := map[string]string{"app": "db"}
+	placed := map[string][]*corev1.Pod{
+		"a": {pod("old-db", withLabels("app", "db"), priority(1))},
+		"b": {pod("other-db", withLabels("app", "db"), priority(500))},
+	}
+	snap := cluster([]*corev1.Node{node("a", "4", "8Gi", 110, nil), node("b", "4", "8Gi", 110, nil)}, placed)
+	a := New(Config{})
+	_, st, err := a.Schedule(NewPodInfo(pod("p", withLabels("app", "db"), priority(100), antiAffinity(corev1.LabelHostname, db))), snap)
+	var fe *FitError
+	if !errors.As(err, &fe) {
+		t.Fatalf("expected anti-affinity to block, got %v", err)
+	}
+	p, msg := a.Preempt(st, snap, fe, nil)
+	if msg != "" || p.Node != "a" || len(p.Victims) != 1 || p.Victims[0].Name != "old-db" {
+		t.Fatalf("preempt %+v %q, want old-db evicted from a", p, msg)
+	}
+	// The dry run must not leak into the cycle's own counts.
+	if st.antiAffinityCounts[topologyPair{corev1.LabelHostname, "a"}] != 1 {
+		t.Fatal("dry run changed the shared cycle state")
+	}
+}

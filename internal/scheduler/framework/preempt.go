@@ -37,10 +37,8 @@ type candidate struct {
 // fit: as few budget violations as possible, then the lowest-priority and
 // fewest victims. With no candidate it returns the message kube-scheduler
 // appends to the FitError ("preemption: 0/3 nodes are available: …").
-//
-// Filters that count other pods (spread, inter-pod affinity) keep the
-// cycle's counts, so only resource and port conflicts are resolved by
-// eviction.
+// Each dry run adjusts a copy of the cycle's affinity and spread counts as
+// it removes victims, so anti-affinity and skew conflicts resolve too.
 func (a *Algorithm) Preempt(st *CycleState, snap *Snapshot, fe *FitError, pdbs []PDB) (Preemption, string) {
 	pod := st.pod.Pod
 	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy == corev1.PreemptNever {
@@ -99,8 +97,24 @@ func (a *Algorithm) victimsOn(st *CycleState, ni *NodeInfo, prio int32, pdbs []P
 		return nil, unresolvable(ReasonNoVictims)
 	}
 	clone := ni.Clone()
+	// Counts of other pods (affinity, spread) change with the victims too;
+	// a state without such counts is shared as is.
+	counted := st.hasPodCounts()
+	if counted {
+		st = st.clone()
+	}
+	move := func(p *PodInfo, delta int) {
+		if delta > 0 {
+			clone.AddPod(p)
+		} else {
+			clone.RemovePod(p.Pod.UID)
+		}
+		if counted {
+			st.updateWithPod(p, ni, delta)
+		}
+	}
 	for _, p := range lower {
-		clone.RemovePod(p.Pod.UID)
+		move(p, -1)
 	}
 	if s := a.RunFilters(st, clone); s != nil {
 		return nil, s
@@ -109,11 +123,11 @@ func (a *Algorithm) victimsOn(st *CycleState, ni *NodeInfo, prio int32, pdbs []P
 	violating, safe := splitByBudget(lower, pdbs)
 	c := &candidate{node: ni.Name()}
 	reprieve := func(p *PodInfo) bool {
-		clone.AddPod(p)
+		move(p, 1)
 		if a.RunFilters(st, clone) == nil {
 			return true
 		}
-		clone.RemovePod(p.Pod.UID)
+		move(p, -1)
 		c.victims = append(c.victims, p)
 		return false
 	}
