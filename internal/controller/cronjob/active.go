@@ -71,7 +71,10 @@ func (c *Controller) reconcileActive(ctx context.Context, cj *batchv1.CronJob, j
 	}
 	for _, j := range jobs {
 		if !listed[string(j.UID)] && finishedType(j) == "" {
-			active = append(active, jobRef(j))
+			// Ours but not listed: made by hand (kubectl create job --from)
+			// or by a run whose status write was lost. Kubernetes reports it
+			// and leaves it out of status.active, so Forbid ignores it.
+			c.recorder.Eventf(cj, corev1.EventTypeWarning, "UnexpectedJob", "Saw a job that the controller did not create or forgot: %s", j.Name)
 		}
 		if finishedType(j) == batchv1.JobComplete && j.Status.CompletionTime != nil {
 			if last := cj.Status.LastSuccessfulTime; last == nil || last.Before(j.Status.CompletionTime) {

@@ -237,3 +237,18 @@ func TestSyncSuspended(t *testing.T) {
 		t.Fatalf("suspended cronjob acted: %v %v", requeue, f.actions())
 	}
 }
+
+func TestSyncManualJobIsNotActive(t *testing.T) {
+	cj := newCronJob("*/5 * * * *")
+	cj.Spec.ConcurrencyPolicy = batchv1.ForbidConcurrent
+	manual := jobOf(cj, t0.Add(-time.Hour), "")
+	manual.Name = "hello-manual-x"
+	f := setup(t, t0, cj, manual)
+	f.sync(t)
+	if want := []string{"create jobs hello-29454480", "update cronjobs/status"}; !slices.Equal(f.actions(), want) {
+		t.Fatalf("a hand-made job must not block Forbid: %v", f.actions())
+	}
+	if ev := f.events(); len(ev) == 0 || ev[0] != "Warning UnexpectedJob Saw a job that the controller did not create or forgot: hello-manual-x" {
+		t.Fatalf("events = %v", ev)
+	}
+}

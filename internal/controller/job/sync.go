@@ -17,6 +17,9 @@ import (
 	"k8s.io/utils/ptr"
 )
 
+// managedBy is the spec.managedBy value naming this controller.
+const managedBy = "kubernetes.io/job-controller"
+
 // sync brings one job's pods and status in line with its spec.
 func (c *Controller) sync(ctx context.Context, key string) error {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
@@ -30,6 +33,10 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if m := shared.Spec.ManagedBy; m != nil && *m != managedBy {
+		// Another controller owns this job's lifecycle.
+		return nil
 	}
 	job := shared.DeepCopy()
 	pods, err := c.ownedPods(job)

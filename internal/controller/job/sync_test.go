@@ -272,3 +272,15 @@ func TestSyncReleasesPodsOfDeletedJob(t *testing.T) {
 		t.Fatalf("actions = %v", got)
 	}
 }
+
+func TestSyncLeavesJobsManagedElsewhere(t *testing.T) {
+	job := newJob("pi", 1, 1)
+	job.Spec.ManagedBy = ptr.To("example.com/queue")
+	f := setup(t, job)
+	if err := f.c.sync(context.Background(), "default/pi"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.actions(); len(got) != 0 {
+		t.Fatalf("actions = %v", got)
+	}
+}
