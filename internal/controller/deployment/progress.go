@@ -91,6 +91,7 @@ func calculateStatus(d *appsv1.Deployment, all []*appsv1.ReplicaSet, newRS *apps
 	if newRS != nil {
 		s.UpdatedReplicas = newRS.Status.Replicas
 	}
+	s.TerminatingReplicas = sumTerminating(all)
 	s.Conditions = append(s.Conditions, d.Status.Conditions...)
 	if available >= replicasOf(d)-maxUnavailable(d) {
 		setCondition(&s, newCondition(appsv1.DeploymentAvailable, corev1.ConditionTrue, reasonMinAvailable, messageMinAvailable, now))
@@ -98,6 +99,22 @@ func calculateStatus(d *appsv1.Deployment, all []*appsv1.ReplicaSet, newRS *apps
 		setCondition(&s, newCondition(appsv1.DeploymentAvailable, corev1.ConditionFalse, reasonMinUnavailable, messageMinUnavailable, now))
 	}
 	return s
+}
+
+// sumTerminating totals the ReplicaSets' terminating pods, unknown (nil)
+// while any ReplicaSet has not reported them.
+func sumTerminating(all []*appsv1.ReplicaSet) *int32 {
+	var n int32
+	for _, rs := range all {
+		if rs == nil {
+			continue
+		}
+		if rs.Status.TerminatingReplicas == nil {
+			return nil
+		}
+		n += *rs.Status.TerminatingReplicas
+	}
+	return &n
 }
 
 // complete: every replica is updated and available and no old one is left.

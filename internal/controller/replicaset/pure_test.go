@@ -82,14 +82,14 @@ func TestCalculateStatusMinReadySeconds(t *testing.T) {
 		newPod("not-ready", rs, running),
 		stray,
 	}
-	s, wait := calculateStatus(rs, pods, nil, t0)
-	if s.Replicas != 4 || s.FullyLabeledReplicas != 3 || s.ReadyReplicas != 3 || s.AvailableReplicas != 2 || s.ObservedGeneration != 4 {
+	s, wait := calculateStatus(rs, pods, 1, nil, t0)
+	if *s.TerminatingReplicas != 1 || s.Replicas != 4 || s.FullyLabeledReplicas != 3 || s.ReadyReplicas != 3 || s.AvailableReplicas != 2 || s.ObservedGeneration != 4 {
 		t.Fatalf("status = %+v", s)
 	}
 	if wait != 7*time.Second {
 		t.Fatalf("requeue after %v, want 7s", wait)
 	}
-	_, wait = calculateStatus(rs, pods[:1], nil, t0)
+	_, wait = calculateStatus(rs, pods[:1], 0, nil, t0)
 	if wait != 0 {
 		t.Fatalf("requeue after %v with every ready pod available", wait)
 	}
@@ -97,12 +97,12 @@ func TestCalculateStatusMinReadySeconds(t *testing.T) {
 
 func TestCalculateStatusReplicaFailureCondition(t *testing.T) {
 	rs := newRS("web", 3)
-	s, _ := calculateStatus(rs, nil, errors.New("quota"), t0)
+	s, _ := calculateStatus(rs, nil, 0, errors.New("quota"), t0)
 	if len(s.Conditions) != 1 || s.Conditions[0].Reason != "FailedCreate" || s.Conditions[0].Message != "quota" {
 		t.Fatalf("conditions = %+v", s.Conditions)
 	}
 	rs.Status = s
-	s, _ = calculateStatus(rs, nil, nil, t0)
+	s, _ = calculateStatus(rs, nil, 0, nil, t0)
 	if len(s.Conditions) != 0 {
 		t.Fatalf("condition kept after success: %+v", s.Conditions)
 	}

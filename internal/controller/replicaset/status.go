@@ -13,12 +13,14 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// calculateStatus derives status from the active pods at time now. It also
+// calculateStatus derives status from the active pods (and the count of
+// terminating ones) at time now. It also
 // returns how long until the next pod becomes available through
 // minReadySeconds (zero when none is waiting), for a timed requeue.
-func calculateStatus(rs *appsv1.ReplicaSet, active []*corev1.Pod, manageErr error, now time.Time) (appsv1.ReplicaSetStatus, time.Duration) {
+func calculateStatus(rs *appsv1.ReplicaSet, active []*corev1.Pod, terminating int32, manageErr error, now time.Time) (appsv1.ReplicaSetStatus, time.Duration) {
 	s := rs.Status.DeepCopy()
 	s.Replicas = int32(len(active))
+	s.TerminatingReplicas = &terminating
 	s.FullyLabeledReplicas, s.ReadyReplicas, s.AvailableReplicas = 0, 0, 0
 	templateLabels := labels.Set(rs.Spec.Template.Labels).AsSelectorPreValidated()
 	minReady := time.Duration(rs.Spec.MinReadySeconds) * time.Second

@@ -51,7 +51,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		manageErr = c.manageReplicas(ctx, active, rs)
 	}
 	now := c.clock.Now()
-	status, requeue := calculateStatus(rs, active, manageErr, now)
+	status, requeue := calculateStatus(rs, active, countTerminating(pods), manageErr, now)
 	if err := c.updateStatus(ctx, rs, status); err != nil {
 		return err
 	}
@@ -80,6 +80,18 @@ func (c *Controller) candidatePods(namespace string, uid any) ([]*corev1.Pod, er
 		}
 	}
 	return out, nil
+}
+
+// countTerminating counts pods being deleted that have not finished, which
+// status reports so that rollouts can account for pods still shutting down.
+func countTerminating(pods []*corev1.Pod) int32 {
+	var n int32
+	for _, p := range pods {
+		if p.DeletionTimestamp != nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			n++
+		}
+	}
+	return n
 }
 
 // activePods drops pods that will not run again (Succeeded, Failed) and

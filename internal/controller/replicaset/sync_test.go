@@ -126,8 +126,8 @@ func TestSyncReplacesTerminatingAndFinishedPods(t *testing.T) {
 	if got := verbs(f.client); !slices.Equal(got, want) {
 		t.Fatalf("actions = %v, want %v", got, want)
 	}
-	if s := lastStatus(t, f.client); s.Replicas != 1 {
-		t.Fatalf("status replicas = %d, want 1", s.Replicas)
+	if s := lastStatus(t, f.client); s.Replicas != 1 || *s.TerminatingReplicas != 1 {
+		t.Fatalf("status replicas = %d terminating %v, want 1 and 1", s.Replicas, s.TerminatingReplicas)
 	}
 }
 
