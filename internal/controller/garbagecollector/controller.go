@@ -53,7 +53,6 @@ func (o Options) withDefaults() Options {
 
 // Controller is the garbage collector.
 type Controller struct {
-	client    kubernetes.Interface
 	metadata  metadata.Interface
 	discovery discovery.DiscoveryInterface
 	mapper    *restmapper.DeferredDiscoveryRESTMapper
@@ -74,14 +73,16 @@ type Controller struct {
 	rediscover chan struct{}
 }
 
-// New builds the collector. Nothing runs until Run.
+// New builds the collector. Nothing runs until Run. client is unused: every
+// read and write goes through the metadata client, which serves custom
+// resources too; it is taken so all controllers are built alike.
 func New(client kubernetes.Interface, md metadata.Interface, dc discovery.DiscoveryInterface, recorder record.EventRecorder, opts Options) *Controller {
 	opts = opts.withDefaults()
 	limiter := func() workqueue.TypedRateLimiter[types.UID] {
 		return workqueue.NewTypedItemExponentialFailureRateLimiter[types.UID](5*time.Millisecond, 30*time.Second)
 	}
 	return &Controller{
-		client: client, metadata: md, discovery: dc, recorder: recorder, opts: opts,
+		metadata: md, discovery: dc, recorder: recorder, opts: opts,
 		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
 		graph:  newGraph(),
 		deleteQueue: workqueue.NewTypedRateLimitingQueueWithConfig(limiter(),
