@@ -40,6 +40,7 @@ type Controller struct {
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
 	expect   *expectations
+	backoff  *failureBackoff
 }
 
 // New wires the controller to DaemonSet, pod, node and revision informers.
@@ -58,7 +59,8 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "daemonset"}),
-		expect: newExpectations(),
+		expect:  newExpectations(),
+		backoff: newFailureBackoff(),
 	}
 	_, _ = sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueue,

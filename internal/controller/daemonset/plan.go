@@ -13,6 +13,8 @@ type nodeState struct {
 	shouldRun bool
 	mayStay   bool
 	pods      []*corev1.Pod // live (not terminating) daemon pods, oldest first
+	// backingOff holds new pods back after a failed one on this node.
+	backingOff bool
 }
 
 // rollout is the update strategy, with surge and unavailability already
@@ -55,7 +57,7 @@ func plan(nodes []nodeState, r rollout) decision {
 			d.remove = append(d.remove, live...)
 			live = nil
 		case !n.shouldRun:
-		case len(live) == 0 && !sawFailed:
+		case len(live) == 0 && !sawFailed && !n.backingOff:
 			d.create = append(d.create, n.name)
 		case len(live) > 1 && !surging(live, r):
 			// Keep the oldest: it has been serving longest.

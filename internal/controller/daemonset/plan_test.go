@@ -70,3 +70,30 @@ func TestPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanHoldsBackAfterFailure(t *testing.T) {
+	n := ns("a")
+	n.backingOff = true
+	if d := plan([]nodeState{n}, rollout{hash: "new", now: t0}); len(d.create) != 0 {
+		t.Fatalf("created during backoff: %v", d.create)
+	}
+}
+
+func TestFailureBackoffDoubles(t *testing.T) {
+	b := newFailureBackoff()
+	var got []time.Duration
+	now := t0
+	for i := 0; i < 3; i++ {
+		got = append(got, b.failed("ds/a", now))
+		now = now.Add(time.Second)
+	}
+	if !slices.Equal(got, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}) {
+		t.Fatalf("delays = %v", got)
+	}
+	if w := b.waiting("ds/a", now); w != 3*time.Second {
+		t.Fatalf("waiting = %v", w)
+	}
+	if w := b.waiting("ds/b", now); w != 0 {
+		t.Fatalf("other node waits %v", w)
+	}
+}

@@ -46,6 +46,12 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	now := c.clock.Now()
+	for i := range nodes {
+		if wait := c.backoff.waiting(key+"/"+nodes[i].name, now); wait > 0 {
+			nodes[i].backingOff = true
+			c.queue.AddAfter(key, wait)
+		}
+	}
 	desired := 0
 	for _, n := range nodes {
 		if n.shouldRun {
@@ -127,6 +133,7 @@ func (c *Controller) apply(ctx context.Context, key string, ds *appsv1.DaemonSet
 	}
 	c.expect.expect(key, len(d.create), len(d.remove), c.clock.Now())
 	for _, p := range d.failed {
+		c.queue.AddAfter(key, c.backoff.failed(key+"/"+nodeOf(p), c.clock.Now()))
 		c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedDaemonPod", "Found failed daemon pod %s/%s on node %s, will try to kill it", p.Namespace, p.Name, nodeOf(p))
 	}
 	var errs []error
