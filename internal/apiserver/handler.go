@@ -62,6 +62,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.cfg.Version)
 	case p == "/metrics":
 		s.metrics.handler.ServeHTTP(w, r)
+	case servePprof(w, r):
 	case strings.HasPrefix(p, "/openapi/"):
 		if s.cfg.OpenAPI == nil {
 			http.NotFound(w, r)
