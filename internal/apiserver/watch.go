@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"math/rand/v2"
@@ -137,6 +138,23 @@ type watchEncoder struct {
 }
 
 func (e *watchEncoder) event(ev storage.Event) error {
+	if ev.Type != storage.Bookmark && e.out.as == "" {
+		// Every watcher of this resource given this event in this format
+		// writes the same bytes: encode them once.
+		key := e.out.mediaType + " " + string(ev.Type) + " " + e.res.GVR.String()
+		data, err := ev.Memo.Do(key, func() ([]byte, error) {
+			obj, err := e.s.fromStorage(e.res, ev.Object)
+			if err != nil {
+				return nil, err
+			}
+			return e.frame(string(ev.Type), obj)
+		})
+		if err != nil {
+			return err
+		}
+		_, err = e.w.Write(data)
+		return err
+	}
 	var obj runtime.Object
 	if ev.Type == storage.Bookmark {
 		obj = e.res.New()
@@ -172,31 +190,34 @@ func (e *watchEncoder) event(ev storage.Event) error {
 }
 
 func (e *watchEncoder) write(eventType string, obj runtime.Object) error {
+	data, err := e.frame(eventType, obj)
+	if err != nil {
+		return err
+	}
+	_, err = e.w.Write(data)
+	return err
+}
+
+// frame encodes one watch event in the negotiated framing: a length-prefixed
+// protobuf WatchEvent, or a JSON (or YAML) document.
+func (e *watchEncoder) frame(eventType string, obj runtime.Object) ([]byte, error) {
 	mt := e.out.mediaType
 	data, err := encode(mt, obj)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	we := &metav1.WatchEvent{Type: eventType, Object: runtime.RawExtension{Raw: data}}
 	if mt == mediaProtobuf {
 		if _, isJSON := obj.(runtime.Unstructured); !isJSON {
-			frame, err := runtime.Encode(rawProtobuf, we)
-			if err != nil {
-				return err
+			var buf bytes.Buffer
+			buf.Write([]byte{0, 0, 0, 0})
+			if err := rawProtobuf.Encode(we, &buf); err != nil {
+				return nil, err
 			}
-			var size [4]byte
-			binary.BigEndian.PutUint32(size[:], uint32(len(frame)))
-			if _, err := e.w.Write(size[:]); err != nil {
-				return err
-			}
-			_, err = e.w.Write(frame)
-			return err
+			frame := buf.Bytes()
+			binary.BigEndian.PutUint32(frame[:4], uint32(len(frame)-4))
+			return frame, nil
 		}
 	}
-	frame, err := encode(mediaJSON, we)
-	if err != nil {
-		return err
-	}
-	_, err = e.w.Write(frame)
-	return err
+	return encode(mediaJSON, we)
 }

@@ -229,6 +229,8 @@ type event struct {
 	// obj (they see a Deleted); made on first use.
 	goneOnce sync.Once
 	gone     runtime.Object
+
+	memo Memo // encodings shared by the watchers it reaches
 }
 
 func (e *event) prevAtRev() runtime.Object {

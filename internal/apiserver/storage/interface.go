@@ -37,11 +37,15 @@ const (
 // Deleted it is the last state with the deletion's revision as resourceVersion.
 // A Bookmark's Object is nil and Revision tells the position; InitialEventsEnd
 // marks the bookmark that ends the initial events of a sendInitialEvents watch.
+//
+// Memo, when set, is shared by every watcher given this same event (type
+// and object), for encoding it once per format.
 type Event struct {
 	Type             EventType
 	Object           runtime.Object
 	Revision         int64
 	InitialEventsEnd bool
+	Memo             *Memo
 }
 
 // Predicate selects objects for list and watch (labels, fields); nil selects all.

@@ -180,7 +180,14 @@ func (s *Store) serve(ctx context.Context, w *watcher) {
 // revision), as Kubernetes does.
 func (w *watcher) convert(e *event) (Event, bool) {
 	ev := Event{Type: e.typ, Object: e.obj, Revision: e.rev}
-	if e.typ == Bookmark || w.pred == nil {
+	if e.typ == Bookmark {
+		// One bookmark goes to watchers of every resource: nothing to share.
+		return ev, true
+	}
+	// Within one event, a type always comes with the same object (Deleted
+	// with prevAtRev when converted), so watchers may share its encodings.
+	ev.Memo = &e.memo
+	if w.pred == nil {
 		return ev, true
 	}
 	switch e.typ {
