@@ -2,10 +2,10 @@ package apiserver
 
 import (
 	"bytes"
-	"compress/gzip"
+	"io"
+	"log/slog"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,9 +26,11 @@ const (
 )
 
 var (
-	jsonSerializer     = json.NewSerializerWithOptions(json.DefaultMetaFactory, builtin.Scheme, builtin.Scheme, json.SerializerOptions{})
+	// Lists stream one item at a time, as kube-apiserver's do: no second
+	// copy of a large list's encoding is built.
+	jsonSerializer     = json.NewSerializerWithOptions(json.DefaultMetaFactory, builtin.Scheme, builtin.Scheme, json.SerializerOptions{StreamingCollectionsEncoding: true})
 	yamlSerializer     = json.NewSerializerWithOptions(json.DefaultMetaFactory, builtin.Scheme, builtin.Scheme, json.SerializerOptions{Yaml: true})
-	protobufSerializer = protobuf.NewSerializer(builtin.Scheme, builtin.Scheme)
+	protobufSerializer = protobuf.NewSerializerWithOptions(builtin.Scheme, builtin.Scheme, protobuf.SerializerOptions{StreamingCollectionsEncoding: true})
 )
 
 // acceptedType is one entry of an Accept header.
@@ -99,20 +101,21 @@ func negotiate(r *http.Request, tableOK bool, protobufOK bool) (outputKind, erro
 // encode serializes obj in mediaType.
 func encode(mediaType string, obj runtime.Object) ([]byte, error) {
 	var buf bytes.Buffer
-	var err error
+	err := encodeTo(&buf, mediaType, obj)
+	return buf.Bytes(), err
+}
+
+// encodeTo writes obj in mediaType to w.
+func encodeTo(w io.Writer, mediaType string, obj runtime.Object) error {
 	switch mediaType {
 	case mediaYAML:
-		err = yamlSerializer.Encode(obj, &buf)
+		return yamlSerializer.Encode(obj, w)
 	case mediaProtobuf:
-		if _, ok := obj.(runtime.Unstructured); ok {
-			err = jsonSerializer.Encode(obj, &buf)
-		} else {
-			err = protobufSerializer.Encode(obj, &buf)
+		if _, ok := obj.(runtime.Unstructured); !ok {
+			return protobufSerializer.EncodeWithAllocator(obj, w, &runtime.SimpleAllocator{})
 		}
-	default:
-		err = jsonSerializer.Encode(obj, &buf)
 	}
-	return buf.Bytes(), err
+	return jsonSerializer.Encode(obj, w)
 }
 
 // writeObject encodes obj for the client (content negotiation by Accept)
@@ -130,23 +133,17 @@ func (s *Server) writeEncoded(w http.ResponseWriter, r *http.Request, code int, 
 	if _, ok := obj.(runtime.Unstructured); ok && mediaType == mediaProtobuf {
 		mediaType = mediaJSON
 	}
-	data, err := encode(mediaType, obj)
-	if err != nil {
-		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
 	w.Header().Set("Content-Type", mediaType)
 	w.Header().Set("Cache-Control", "no-cache, private")
-	if len(data) >= gzipThreshold && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		w.Header().Set("Content-Encoding", "gzip")
-		w.Header().Set("Vary", "Accept-Encoding")
-		w.WriteHeader(code)
-		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-		_, _ = gz.Write(data)
-		_ = gz.Close()
-		return
+	body := &responseBody{w: w, code: code, gzipOK: strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")}
+	if err := encodeTo(body, mediaType, obj); err != nil {
+		if !body.started() {
+			w.Header().Del("Content-Type")
+			http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		// Headers are sent: all we can do is cut the body short.
+		slog.Error("Encoding response failed", "path", r.URL.Path, "err", err)
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(code)
-	_, _ = w.Write(data)
+	body.close()
 }
