@@ -66,6 +66,7 @@ func New(cfg Config) *Algorithm {
 			{TaintPreference{}, 3},
 			{InterPodAffinityPreference{Workers: cfg.Parallelism}, 2},
 			{SpreadPreference{Workers: cfg.Parallelism}, 2},
+			{ImageLocality{}, 1},
 		},
 		workers:    cfg.Parallelism,
 		percentage: cfg.PercentageOfNodesToScore,

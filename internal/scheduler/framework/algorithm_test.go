@@ -217,3 +217,19 @@ func TestPreemptResolvesAntiAffinity(t *testing.T) {
 		t.Fatal("dry run changed the shared cycle state")
 	}
 }
+
+func TestImageLocality(t *testing.T) {
+	withImage := node("cached", "4", "8Gi", 110, nil)
+	withImage.Status.Images = []corev1.ContainerImage{{Names: []string{"registry.example/app:1.0"}, SizeBytes: 800 * 1024 * 1024}}
+	snap := cluster([]*corev1.Node{node("cold", "4", "8Gi", 110, nil), withImage}, nil)
+	p := pod("p", func(p *corev1.Pod) { p.Spec.Containers[0].Image = "registry.example/app:1.0" })
+	res, _, err := New(Config{}).Schedule(NewPodInfo(p), snap)
+	if err != nil || res.Node != "cached" {
+		t.Fatalf("got %q, %v; want the node holding the image", res.Node, err)
+	}
+	for in, want := range map[string]string{"nginx": "nginx:latest", "nginx:1.25": "nginx:1.25", "localhost:5000/app": "localhost:5000/app:latest", "app@sha256:ab": "app@sha256:ab"} {
+		if got := normalizedImage(in); got != want {
+			t.Errorf("normalizedImage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

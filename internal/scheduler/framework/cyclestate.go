@@ -36,6 +36,7 @@ type CycleState struct {
 	// Scoring state, filled by the scorers' PreScore.
 	affinityScores map[string]map[string]int64
 	spreadScore    *spreadScoreState
+	images         *imageState
 	// scoring is the node list being scored, index-aligned with scores.
 	scoring []*NodeInfo
 }
