@@ -40,6 +40,12 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		}
 		return nil
 	}
+	if _, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err != nil || d.Spec.Selector == nil {
+		// The API validates selectors; one that got past it cannot be
+		// fixed by retrying.
+		c.recorder.Eventf(d, corev1.EventTypeWarning, "InvalidSelector", "invalid selector: %v", err)
+		return nil
+	}
 	rsList, err := c.claimReplicaSets(ctx, d)
 	if err != nil {
 		return err

@@ -195,3 +195,16 @@ func TestSyncSelectAllIsRefused(t *testing.T) {
 		t.Fatalf("events = %v", ev)
 	}
 }
+
+func TestSyncInvalidSelectorIsAnEvent(t *testing.T) {
+	d := rolling(1, "25%", "25%")
+	d.Spec.Selector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: "Bogus"}}}
+	f := newFixture(t, d)
+	f.sync(t)
+	if len(f.client.Actions()) != 0 {
+		t.Fatalf("actions = %v", f.verbs())
+	}
+	if ev := f.events(); len(ev) != 1 || !strings.HasPrefix(ev[0], "Warning InvalidSelector") {
+		t.Fatalf("events = %v", ev)
+	}
+}
