@@ -2,16 +2,39 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/metadata"
+
+	"github.com/bosun-dev/bosun/internal/controller/cronjob"
+	"github.com/bosun-dev/bosun/internal/controller/daemonset"
+	"github.com/bosun-dev/bosun/internal/controller/deployment"
+	"github.com/bosun-dev/bosun/internal/controller/disruption"
+	"github.com/bosun-dev/bosun/internal/controller/endpoints"
+	"github.com/bosun-dev/bosun/internal/controller/endpointslice"
+	"github.com/bosun-dev/bosun/internal/controller/garbagecollector"
+	"github.com/bosun-dev/bosun/internal/controller/job"
 	"github.com/bosun-dev/bosun/internal/controller/nodelifecycle"
 	"github.com/bosun-dev/bosun/internal/controller/podgc"
+	"github.com/bosun-dev/bosun/internal/controller/replicaset"
+	"github.com/bosun-dev/bosun/internal/controller/resourcequota"
+	"github.com/bosun-dev/bosun/internal/controller/rootca"
+	"github.com/bosun-dev/bosun/internal/controller/serviceaccount"
+	"github.com/bosun-dev/bosun/internal/controller/statefulset"
 	"github.com/bosun-dev/bosun/internal/controller/tainteviction"
+	"github.com/bosun-dev/bosun/internal/controller/ttlafterfinished"
+	"github.com/bosun-dev/bosun/internal/scheduler"
 )
 
 // runScheduler runs the scheduler until ctx ends.
-func runScheduler(ctx context.Context, g *group) {
-	<-ctx.Done()
+func runScheduler(ctx context.Context, g *group) error {
+	s := scheduler.New(g.client, g.factory, g.recorder("default-scheduler"), scheduler.Options{})
+	g.factory.Start(ctx.Done())
+	s.Run(ctx)
+	g.factory.Shutdown()
+	return nil
 }
 
 // runner is a constructed controller: Run(ctx, workers) blocks until ctx ends.
@@ -21,14 +44,36 @@ type runner interface {
 
 // runControllers constructs every controller on one informer factory (they
 // register their informers as they are built, so the factory starts last),
-// then runs them until ctx ends. Worker counts follow what each controller's
-// load is: pods churn most, node and quota work is light.
-func runControllers(ctx context.Context, g *group) {
+// then runs them until ctx ends. Worker counts follow each controller's
+// load: pods churn most; node, quota and namespace-wide work is light.
+func runControllers(ctx context.Context, g *group) error {
 	c, f := g.client, g.factory
+	md, err := metadata.NewForConfig(g.rest)
+	if err != nil {
+		return fmt.Errorf("metadata client: %w", err)
+	}
+	disco, err := discovery.NewDiscoveryClientForConfig(g.rest)
+	if err != nil {
+		return fmt.Errorf("discovery client: %w", err)
+	}
 	controllers := []struct {
 		runner
 		workers int
 	}{
+		{replicaset.New(c, f, g.recorder("replicaset-controller")), 8},
+		{deployment.New(c, f, g.recorder("deployment-controller")), 8},
+		{statefulset.New(c, f, g.recorder("statefulset-controller"), statefulset.Options{}), 4},
+		{daemonset.New(c, f, g.recorder("daemonset-controller"), daemonset.Options{}), 2},
+		{job.New(c, f, g.recorder("job-controller"), job.Options{}), 4},
+		{cronjob.New(c, f, g.recorder("cronjob-controller"), cronjob.Options{}), 2},
+		{ttlafterfinished.New(c, f, g.recorder("ttl-after-finished-controller"), ttlafterfinished.Options{}), 2},
+		{garbagecollector.New(c, md, disco, g.recorder("garbage-collector-controller"), garbagecollector.Options{}), 20},
+		{endpoints.New(c, f, g.recorder("endpoint-controller")), 4},
+		{endpointslice.New(c, f, g.recorder("endpointslice-controller")), 4},
+		{serviceaccount.New(c, f, g.recorder("serviceaccount-controller")), 1},
+		{rootca.New(c, f, g.recorder("root-ca-cert-publisher"), rootca.Options{CACert: g.cfg.CACert}), 1},
+		{resourcequota.New(c, f, g.recorder("resourcequota-controller"), resourcequota.Options{}), 2},
+		{disruption.New(c, f, g.recorder("disruption-controller"), disruption.Options{}), 2},
 		{nodelifecycle.New(c, f, g.recorder("node-controller"), nodelifecycle.Options{NodeMonitorGracePeriod: g.cfg.NodeMonitorGracePeriod}), 2},
 		{tainteviction.New(c, f, g.recorder("taint-eviction-controller"), tainteviction.Options{}), 4},
 		{podgc.New(c, f, g.recorder("pod-garbage-collector"), podgc.Options{}), 4},
@@ -41,4 +86,5 @@ func runControllers(ctx context.Context, g *group) {
 	}
 	wg.Wait()
 	f.Shutdown()
+	return nil
 }

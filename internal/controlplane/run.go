@@ -45,14 +45,16 @@ func Run(ctx context.Context, cfg Config) error {
 	defer events.Shutdown()
 
 	var wg sync.WaitGroup
-	campaign := func(lease string, run func(ctx context.Context, g *group)) {
+	campaign := func(lease string, run func(ctx context.Context, g *group) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			elect(ctx, client, cfg, lease, func(ctx context.Context) {
 				g := &group{cfg: cfg, rest: rc, client: client, events: events,
 					factory: informers.NewSharedInformerFactory(client, 0)}
-				run(ctx, g)
+				if err := run(ctx, g); err != nil {
+					slog.Error("Control plane group failed", "lease", lease, "err", err)
+				}
 			})
 		}()
 	}
