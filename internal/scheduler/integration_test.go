@@ -1,4 +1,4 @@
-package scheduler
+package scheduler_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/scheduler"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -47,9 +48,9 @@ func TestIntegrationSchedulesAgainstRealServer(t *testing.T) {
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	defer broadcaster.Shutdown()
-	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: DefaultSchedulerName})
+	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: scheduler.DefaultSchedulerName})
 	factory := informers.NewSharedInformerFactory(client, 0)
-	s := New(client, factory, recorder, Options{})
+	s := scheduler.New(client, factory, recorder, scheduler.Options{})
 	factory.Start(ctx.Done())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
@@ -86,8 +87,12 @@ func TestIntegrationSchedulesAgainstRealServer(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		c := podCondition(p, corev1.PodScheduled)
-		return c != nil && c.Status == corev1.ConditionFalse && c.Reason == "Unschedulable" && c.Message == want
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodScheduled {
+				return c.Status == corev1.ConditionFalse && c.Reason == "Unschedulable" && c.Message == want
+			}
+		}
+		return false
 	})
 	waitFor(t, "events", func() bool {
 		evs, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
@@ -97,7 +102,7 @@ func TestIntegrationSchedulesAgainstRealServer(t *testing.T) {
 		var scheduled, failed bool
 		for _, e := range evs.Items {
 			if e.InvolvedObject.Name == "small-0" && e.Reason == "Scheduled" && strings.HasPrefix(e.Message, "Successfully assigned default/small-0 to w") &&
-				e.Source.Component == DefaultSchedulerName {
+				e.Source.Component == scheduler.DefaultSchedulerName {
 				scheduled = true
 			}
 			if e.InvolvedObject.Name == "huge" && e.Reason == "FailedScheduling" && e.Type == corev1.EventTypeWarning && e.Message == want {
@@ -177,7 +182,7 @@ func TestIntegrationPreemption(t *testing.T) {
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	recorder := record.NewFakeRecorder(100)
-	s := New(client, factory, recorder, Options{})
+	s := scheduler.New(client, factory, recorder, scheduler.Options{})
 	factory.Start(ctx.Done())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()

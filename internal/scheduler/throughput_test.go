@@ -1,4 +1,4 @@
-package scheduler
+package scheduler_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/scheduler"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkIntegrationThroughput(b *testing.B) {
 		},
 	})
 	recorder := record.NewFakeRecorder(1 << 20)
-	s := New(client, factory, recorder, Options{})
+	s := scheduler.New(client, factory, recorder, scheduler.Options{})
 	factory.Start(ctx.Done())
 	go s.Run(ctx)
 	factory.WaitForCacheSync(ctx.Done())
