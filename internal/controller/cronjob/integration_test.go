@@ -1,4 +1,4 @@
-package cronjob
+package cronjob_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/bosun-dev/bosun/internal/controller/cronjob"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -28,7 +29,7 @@ func TestIntegrationCronJobStartsRun(t *testing.T) {
 	defer cancel()
 	client := env.Client
 	factory := informers.NewSharedInformerFactory(client, 0)
-	c := New(client, factory, record.NewFakeRecorder(100), Options{Clock: clocktesting.NewFakeClock(time.Now().Add(2 * time.Minute))})
+	c := cronjob.New(client, factory, record.NewFakeRecorder(100), cronjob.Options{Clock: clocktesting.NewFakeClock(time.Now().Add(2 * time.Minute))})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 1)
 

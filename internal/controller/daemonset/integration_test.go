@@ -1,4 +1,4 @@
-package daemonset
+package daemonset_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/daemonset"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -34,12 +35,20 @@ func TestIntegrationRollout(t *testing.T) {
 		}
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
-	c := New(client, factory, record.NewFakeRecorder(1000), Options{})
+	c := daemonset.New(client, factory, record.NewFakeRecorder(1000), daemonset.Options{})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 2)
 
-	ds := newDaemonSet("agent:1")
-	ds.UID, ds.Generation = "", 0
+	labels := map[string]string{"app": "agent"}
+	ds := &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "agent"},
+		Spec: appsv1.DaemonSetSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{NodeSelector: map[string]string{"role": "worker"},
+					Containers: []corev1.Container{{Name: "agent", Image: "agent:1"}}}},
+		},
+	}
 	if _, err := client.AppsV1().DaemonSets("default").Create(ctx, ds, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +92,7 @@ func waitRolledOut(ctx context.Context, t *testing.T, client kubernetes.Interfac
 				continue
 			}
 			if p.Spec.NodeName == "" {
-				b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: p.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: nodeOf(&p)}}
+				b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: p.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: pinnedNode(&p)}}
 				_ = client.CoreV1().Pods("default").Bind(ctx, b, metav1.CreateOptions{})
 				continue
 			}
@@ -104,4 +113,10 @@ func waitRolledOut(ctx context.Context, t *testing.T, client kubernetes.Interfac
 	if err != nil {
 		t.Fatalf("rollout not done: %+v", st)
 	}
+}
+
+// pinnedNode reads the node a daemon pod's required affinity names.
+func pinnedNode(p *corev1.Pod) string {
+	terms := p.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
+	return terms[0].MatchFields[0].Values[0]
 }

@@ -1,7 +1,8 @@
-package job
+package job_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/ptr"
 
+	"github.com/bosun-dev/bosun/internal/controller/job"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -29,26 +31,26 @@ func TestIntegrationJobCompletes(t *testing.T) {
 	defer cancel()
 	client := env.Client
 	factory := informers.NewSharedInformerFactory(client, 0)
-	c := New(client, factory, record.NewFakeRecorder(100), Options{BackoffBase: 100 * time.Millisecond})
+	c := job.New(client, factory, record.NewFakeRecorder(100), job.Options{BackoffBase: 100 * time.Millisecond})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 2)
 
-	job := &batchv1.Job{
+	pi := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: "pi", Namespace: "default"},
 		Spec: batchv1.JobSpec{Completions: ptr.To[int32](2), Parallelism: ptr.To[int32](2),
 			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
 				Containers: []corev1.Container{{Name: "pi", Image: "perl"}}}}},
 	}
-	job, err := client.BatchV1().Jobs("default").Create(ctx, job, metav1.CreateOptions{})
+	pi, err := client.BatchV1().Jobs("default").Create(ctx, pi, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if job.Spec.Selector == nil || job.Spec.Template.Labels["batch.kubernetes.io/job-name"] != "pi" {
-		t.Fatalf("server did not default selector and labels: %+v", job.Spec)
+	if pi.Spec.Selector == nil || pi.Spec.Template.Labels["batch.kubernetes.io/job-name"] != "pi" {
+		t.Fatalf("server did not default selector and labels: %+v", pi.Spec)
 	}
 	pods := waitPods(t, client, 2)
 	for _, p := range pods {
-		if !hasTracking(&p) {
+		if !tracked(&p) {
 			t.Fatalf("pod %s lacks the tracking finalizer", p.Name)
 		}
 		p.Status.Phase = corev1.PodSucceeded
@@ -57,14 +59,14 @@ func TestIntegrationJobCompletes(t *testing.T) {
 		}
 	}
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
-		job, err = client.BatchV1().Jobs("default").Get(ctx, "pi", metav1.GetOptions{})
-		return err == nil && isFinished(job), nil
+		pi, err = client.BatchV1().Jobs("default").Get(ctx, "pi", metav1.GetOptions{})
+		return err == nil && complete(pi), nil
 	})
-	if err != nil || !hasCondition(&job.Status, batchv1.JobComplete) || job.Status.Succeeded != 2 || job.Status.CompletionTime == nil {
-		t.Fatalf("job did not complete: %v %+v", err, job.Status)
+	if err != nil || pi.Status.Succeeded != 2 || pi.Status.CompletionTime == nil {
+		t.Fatalf("job did not complete: %v %+v", err, pi.Status)
 	}
 	for _, p := range waitPods(t, client, 2) {
-		if hasTracking(&p) {
+		if tracked(&p) {
 			t.Fatalf("pod %s kept the tracking finalizer after completion", p.Name)
 		}
 	}
@@ -85,4 +87,17 @@ func waitPods(t *testing.T, client kubernetes.Interface, n int) []corev1.Pod {
 		t.Fatalf("want %d pods, have %d: %v", n, len(pods), err)
 	}
 	return pods
+}
+
+func complete(j *batchv1.Job) bool {
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+func tracked(p *corev1.Pod) bool {
+	return slices.Contains(p.Finalizers, batchv1.JobTrackingFinalizer)
 }

@@ -1,4 +1,4 @@
-package statefulset
+package statefulset_test
 
 import (
 	"context"
@@ -7,12 +7,15 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/ptr"
 
+	"github.com/bosun-dev/bosun/internal/controller/statefulset"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -28,12 +31,23 @@ func TestIntegrationOrderedRollout(t *testing.T) {
 	defer cancel()
 	client := env.Client
 	factory := informers.NewSharedInformerFactory(client, 0)
-	c := New(client, factory, record.NewFakeRecorder(1000), Options{})
+	c := statefulset.New(client, factory, record.NewFakeRecorder(1000), statefulset.Options{})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 2)
 
-	set := newSet(3, "nginx:1")
-	set.UID, set.Generation = "", 0
+	labels := map[string]string{"app": "web"}
+	set := &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
+		Spec: appsv1.StatefulSetSpec{
+			Replicas: ptr.To[int32](3), ServiceName: "nginx",
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: "nginx:1"}}}},
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "www"},
+				Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+					Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}}}},
+		},
+	}
 	set, err := client.AppsV1().StatefulSets("default").Create(ctx, set, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
