@@ -43,10 +43,8 @@ func (s *Scheduler) addHandlers(pods, nodes, namespaces toolscache.SharedIndexIn
 		UpdateFunc: func(oldObj, newObj any) {
 			old, ok1 := oldObj.(*corev1.Node)
 			cur, ok2 := newObj.(*corev1.Node)
-			// Heartbeats change only status conditions: skip them.
-			if ok1 && ok2 && old.ResourceVersion != cur.ResourceVersion && nodeSchedulingChanged(old, cur) {
-				s.cache.SetNode(cur)
-				s.queue.MoveAllToActiveOrBackoff()
+			if ok1 && ok2 && old.ResourceVersion != cur.ResourceVersion {
+				s.nodeUpdated(old, cur)
 			}
 		},
 		DeleteFunc: func(obj any) {
@@ -133,6 +131,14 @@ func (s *Scheduler) podDeleted(pod *corev1.Pod) {
 	s.cache.RemovePod(pod.UID)
 	s.forgetFailure(pod)
 	if pod.Spec.NodeName != "" {
+		s.queue.MoveAllToActiveOrBackoff()
+	}
+}
+
+// nodeUpdated skips heartbeats, which change only status conditions.
+func (s *Scheduler) nodeUpdated(old, cur *corev1.Node) {
+	if nodeSchedulingChanged(old, cur) {
+		s.cache.SetNode(cur)
 		s.queue.MoveAllToActiveOrBackoff()
 	}
 }
