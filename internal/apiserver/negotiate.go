@@ -112,7 +112,9 @@ func encodeTo(w io.Writer, mediaType string, obj runtime.Object) error {
 		return yamlSerializer.Encode(obj, w)
 	case mediaProtobuf:
 		if _, ok := obj.(runtime.Unstructured); !ok {
-			return protobufSerializer.EncodeWithAllocator(obj, w, &runtime.SimpleAllocator{})
+			// A list's items are encoded one by one into one reused buffer:
+			// every writer beneath copies what it is given before returning.
+			return protobufSerializer.EncodeWithAllocator(obj, w, &runtime.Allocator{})
 		}
 	}
 	return jsonSerializer.Encode(obj, w)
