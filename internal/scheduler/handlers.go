@@ -5,6 +5,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
+
+	"github.com/bosun-dev/bosun/internal/scheduler/framework"
 )
 
 // addHandlers routes informer events: bound pods and nodes to the cache,
@@ -92,6 +94,15 @@ func (s *Scheduler) podAdded(pod *corev1.Pod) {
 		s.cache.AddPod(pod)
 	case s.ours(pod):
 		s.queue.Add(pod)
+		s.holdNomination(pod)
+	}
+}
+
+// holdNomination keeps room for a preemptor nominated by an earlier
+// attempt, including one made by a previous leader.
+func (s *Scheduler) holdNomination(pod *corev1.Pod) {
+	if nn := pod.Status.NominatedNodeName; nn != "" && !s.cache.IsAssumedOrBound(pod.UID) {
+		s.cache.SetNominated(framework.NewPodInfo(pod), nn)
 	}
 }
 
@@ -99,6 +110,9 @@ func (s *Scheduler) podUpdated(old, cur *corev1.Pod) {
 	if cur.Spec.NodeName == "" {
 		if s.ours(cur) {
 			s.queue.Update(cur)
+			if cur.Status.NominatedNodeName != old.Status.NominatedNodeName {
+				s.holdNomination(cur)
+			}
 		} else {
 			s.queue.Delete(cur.UID)
 		}

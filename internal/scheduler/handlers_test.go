@@ -88,3 +88,15 @@ func TestOwnStatusWriteDoesNotWakeParkedPod(t *testing.T) {
 		t.Fatal("our own condition patch woke the pod: it would spin")
 	}
 }
+
+func TestNominationFromAnEarlierLeaderIsHeld(t *testing.T) {
+	f := newFixture(t, testNode("n1", "2"), testPod("low", "1", 0))
+	vip := testPod("vip", "2", 1000)
+	vip.Status.NominatedNodeName = "n1"
+	// The preemptor is still backing off when a lower-priority pod comes.
+	f.s.holdNomination(vip)
+	f.scheduleNext()
+	if _, _, parked := f.s.queue.Counts(); parked != 1 {
+		t.Fatal("low-priority pod took the room held for the preemptor")
+	}
+}
