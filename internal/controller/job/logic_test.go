@@ -45,6 +45,11 @@ func TestIndexSets(t *testing.T) {
 	}
 }
 
+func onlyFailed(j *batchv1.Job) *batchv1.Job {
+	j.Spec.PodReplacementPolicy = ptr.To(batchv1.Failed)
+	return j
+}
+
 func TestPlan(t *testing.T) {
 	job := func(completions *int32, par, succeeded int32) *batchv1.Job {
 		j := newJob("j", 0, par)
@@ -62,17 +67,19 @@ func TestPlan(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		job            *batchv1.Job
-		active         int
+		active, dying  int
 		create, remove int
 	}{
-		{"fresh", job(ptr.To[int32](5), 2, 0), 0, 2, 0},
-		{"last completions", job(ptr.To[int32](5), 3, 4), 0, 1, 0},
-		{"scale down", job(ptr.To[int32](5), 1, 0), 3, 0, 2},
-		{"work queue fresh", job(nil, 3, 0), 1, 2, 0},
-		{"work queue draining", job(nil, 3, 1), 2, 0, 0},
-		{"done", job(ptr.To[int32](2), 2, 2), 1, 0, 1},
+		{"fresh", job(ptr.To[int32](5), 2, 0), 0, 0, 2, 0},
+		{"last completions", job(ptr.To[int32](5), 3, 4), 0, 0, 1, 0},
+		{"scale down", job(ptr.To[int32](5), 1, 0), 3, 0, 0, 2},
+		{"work queue fresh", job(nil, 3, 0), 1, 0, 2, 0},
+		{"work queue draining", job(nil, 3, 1), 2, 0, 0, 0},
+		{"done", job(ptr.To[int32](2), 2, 2), 1, 0, 0, 1},
+		{"terminating replaced at once", job(ptr.To[int32](5), 2, 0), 1, 1, 1, 0},
+		{"terminating waited for", onlyFailed(job(ptr.To[int32](5), 2, 0)), 1, 1, 0, 0},
 	} {
-		p := plan(tc.job, pods(tc.active))
+		p := plan(tc.job, pods(tc.active), pods(tc.dying))
 		if p.create != tc.create || len(p.remove) != tc.remove {
 			t.Errorf("%s: plan = create %d remove %d, want %d %d", tc.name, p.create, len(p.remove), tc.create, tc.remove)
 		}

@@ -22,11 +22,15 @@ type podPlan struct {
 }
 
 // plan computes the pods to create or delete so that the active pods match
-// what parallelism and the remaining completions allow.
-func plan(job *batchv1.Job, active []*corev1.Pod) podPlan {
+// what parallelism and the remaining completions allow. Dying pods still
+// count against parallelism when the job replaces only Failed pods.
+func plan(job *batchv1.Job, active, dying []*corev1.Pod) podPlan {
 	par := int(parallelism(job))
+	if !replaceOnlyFailed(job) {
+		dying = nil
+	}
 	if indexed(job) {
-		return planIndexed(job, active, par)
+		return planIndexed(job, active, dying, par)
 	}
 	want := par
 	succeeded := int(job.Status.Succeeded)
@@ -37,13 +41,16 @@ func plan(job *batchv1.Job, active []*corev1.Pod) podPlan {
 		// A work queue job stops adding pods once any pod succeeded.
 		want = min(par, len(active))
 	}
-	if len(active) < want {
-		return podPlan{create: want - len(active)}
+	if held := len(active) + len(dying); held < want {
+		return podPlan{create: want - held}
+	}
+	if len(active) <= want {
+		return podPlan{}
 	}
 	return podPlan{remove: pickExcess(active, len(active)-want)}
 }
 
-func planIndexed(job *batchv1.Job, active []*corev1.Pod, par int) podPlan {
+func planIndexed(job *batchv1.Job, active, dying []*corev1.Pod, par int) podPlan {
 	n := int(completions(job))
 	done := parseIndexes(job.Status.CompletedIndexes)
 	var p podPlan
@@ -59,13 +66,13 @@ func planIndexed(job *batchv1.Job, active []*corev1.Pod, par int) podPlan {
 		seen[i] = true
 		keep = append(keep, pod)
 	}
-	pending := pendingIndexes(n, done, keep)
-	want := min(par, len(keep)+len(pending))
+	pending := pendingIndexes(n, done, append(keep, dying...))
+	want := min(par, len(keep)+len(dying)+len(pending))
 	if len(keep) > want {
 		p.remove = append(p.remove, pickExcess(keep, len(keep)-want)...)
 		return p
 	}
-	p.indexes = pending[:want-len(keep)]
+	p.indexes = pending[:max(want-len(keep)-len(dying), 0)]
 	return p
 }
 

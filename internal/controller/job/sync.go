@@ -88,7 +88,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 			c.queue.AddAfter(key, wait)
 			break
 		}
-		p := plan(job, active)
+		p := plan(job, active, sets.dying)
 		manageErr = c.apply(ctx, key, job, p)
 		active = excluding(active, p.remove)
 		sets.terminating += len(p.remove)

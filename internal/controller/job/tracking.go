@@ -15,8 +15,11 @@ import (
 type podSets struct {
 	active      []*corev1.Pod // running or pending, not being deleted
 	terminating int           // being deleted, not yet terminal
-	finished    []*corev1.Pod // terminal (for backoff arithmetic)
-	toCount     []*corev1.Pod // finished but still carrying the tracking finalizer
+	// dying are the terminating pods; with podReplacementPolicy Failed
+	// they still hold their place until they reach the Failed phase.
+	dying    []*corev1.Pod
+	finished []*corev1.Pod // terminal (for backoff arithmetic)
+	toCount  []*corev1.Pod // finished but still carrying the tracking finalizer
 }
 
 func hasTracking(p *corev1.Pod) bool {
@@ -37,7 +40,7 @@ func terminal(p *corev1.Pod) bool {
 // Failed, which waits for the Failed phase.
 func classify(job *batchv1.Job, pods []*corev1.Pod) podSets {
 	var s podSets
-	waitForFailed := job.Spec.PodReplacementPolicy != nil && *job.Spec.PodReplacementPolicy == batchv1.Failed
+	waitForFailed := replaceOnlyFailed(job)
 	for _, p := range pods {
 		switch {
 		case terminal(p):
@@ -47,6 +50,7 @@ func classify(job *batchv1.Job, pods []*corev1.Pod) podSets {
 			}
 		case p.DeletionTimestamp != nil:
 			s.terminating++
+			s.dying = append(s.dying, p)
 			if hasTracking(p) && !waitForFailed {
 				s.toCount = append(s.toCount, p)
 			}
@@ -55,6 +59,12 @@ func classify(job *batchv1.Job, pods []*corev1.Pod) podSets {
 		}
 	}
 	return s
+}
+
+// replaceOnlyFailed reads podReplacementPolicy Failed: a terminating pod
+// is neither counted nor replaced until it is Failed.
+func replaceOnlyFailed(job *batchv1.Job) bool {
+	return job.Spec.PodReplacementPolicy != nil && *job.Spec.PodReplacementPolicy == batchv1.Failed
 }
 
 func succeeded(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded }
