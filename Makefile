@@ -34,7 +34,7 @@ unit:
 	$(GO) test -count=1 -timeout 20m ./...
 
 acceptance: build
-	hack/acceptance.sh $(BIN) $(ACCEPTANCE) api
+	hack/acceptance.sh $(BIN) $(ACCEPTANCE) api deployment
 
 # bench prints every performance figure beside its target (not part of test).
 bench: build
