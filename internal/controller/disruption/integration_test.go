@@ -1,4 +1,4 @@
-package disruption
+package disruption_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/disruption"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -26,7 +27,7 @@ func TestIntegrationBudgetGatesEviction(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	factory := informers.NewSharedInformerFactory(cs, 0)
-	c := New(cs, factory, record.NewFakeRecorder(100), Options{})
+	c := disruption.New(cs, factory, record.NewFakeRecorder(100), disruption.Options{})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 1)
 

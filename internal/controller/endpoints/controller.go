@@ -101,12 +101,25 @@ func (c *Controller) enqueuePodServices(obj any) {
 	}
 }
 
+// enqueueLeftovers enqueues every Endpoints object once at start, so
+// those whose Service went away while no controller ran are deleted.
+func (c *Controller) enqueueLeftovers() {
+	eps, err := c.endpoints.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ep := range eps {
+		c.queue.Add(ep.Namespace + "/" + ep.Name)
+	}
+}
+
 // Run syncs Services until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return
 	}
+	c.enqueueLeftovers()
 	for i := 0; i < workers; i++ {
 		go wait.UntilWithContext(ctx, c.worker, time.Second)
 	}

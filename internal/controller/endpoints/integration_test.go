@@ -1,4 +1,4 @@
-package endpoints
+package endpoints_test
 
 //lint:file-ignore SA1019 the Endpoints API is deprecated but still served, and this controller is what keeps it filled.
 
@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/endpoints"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ func TestIntegrationEndpointsFollowPods(t *testing.T) {
 	defer cancel()
 	cs := env.Client
 	factory := informers.NewSharedInformerFactory(cs, 0)
-	c := New(cs, factory, record.NewFakeRecorder(100))
+	c := endpoints.New(cs, factory, record.NewFakeRecorder(100))
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 2)
 

@@ -136,12 +136,25 @@ func (c *Controller) enqueueNodeServices(node string) {
 	}
 }
 
+// enqueueLeftovers enqueues the Service of every managed slice once at
+// start, so slices of Services deleted while no controller ran go away.
+func (c *Controller) enqueueLeftovers() {
+	slices, err := c.slices.List(labels.SelectorFromSet(labels.Set{discoveryv1.LabelManagedBy: managedBy}))
+	if err != nil {
+		return
+	}
+	for _, s := range slices {
+		c.enqueueSliceService(s)
+	}
+}
+
 // Run syncs Services until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return
 	}
+	c.enqueueLeftovers()
 	for i := 0; i < workers; i++ {
 		go wait.UntilWithContext(ctx, c.worker, time.Second)
 	}

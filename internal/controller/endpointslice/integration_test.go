@@ -1,4 +1,4 @@
-package endpointslice
+package endpointslice_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/endpointslice"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ func TestIntegrationSlicesFollowPods(t *testing.T) {
 	defer cancel()
 	cs := env.Client
 	factory := informers.NewSharedInformerFactory(cs, 0)
-	c := New(cs, factory, record.NewFakeRecorder(100))
+	c := endpointslice.New(cs, factory, record.NewFakeRecorder(100))
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 2)
 

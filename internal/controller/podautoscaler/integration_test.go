@@ -1,4 +1,4 @@
-package podautoscaler
+package podautoscaler_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/podautoscaler"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -26,12 +27,12 @@ func TestIntegrationWithoutMetricsAPI(t *testing.T) {
 	cs := env.Client
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	scales, mapper, metrics, err := Clients(env.Config)
+	scales, mapper, metrics, err := podautoscaler.Clients(env.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	factory := informers.NewSharedInformerFactory(cs, 0)
-	c := New(cs, factory, record.NewFakeRecorder(100), Options{Scales: scales, Mapper: mapper, Metrics: metrics, SyncPeriod: 200 * time.Millisecond})
+	c := podautoscaler.New(cs, factory, record.NewFakeRecorder(100), podautoscaler.Options{Scales: scales, Mapper: mapper, Metrics: metrics, SyncPeriod: 200 * time.Millisecond})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 1)
 
@@ -66,7 +67,7 @@ func TestIntegrationWithoutMetricsAPI(t *testing.T) {
 			return false, nil
 		}
 		last = got.Status
-		able, active := condition(got.Status, autoscalingv2.AbleToScale), condition(got.Status, autoscalingv2.ScalingActive)
+		able, active := conditionOf(got.Status, autoscalingv2.AbleToScale), conditionOf(got.Status, autoscalingv2.ScalingActive)
 		return able.Reason == "SucceededGetScale" && active.Reason == "FailedGetResourceMetric" &&
 			strings.Contains(active.Message, "unable to get metrics for resource cpu") && got.Status.CurrentReplicas == 2, nil
 	})
@@ -77,4 +78,13 @@ func TestIntegrationWithoutMetricsAPI(t *testing.T) {
 	if err != nil || *got.Spec.Replicas != 2 {
 		t.Fatalf("deployment replicas changed: %v %v", got.Spec.Replicas, err)
 	}
+}
+
+func conditionOf(st autoscalingv2.HorizontalPodAutoscalerStatus, typ autoscalingv2.HorizontalPodAutoscalerConditionType) autoscalingv2.HorizontalPodAutoscalerCondition {
+	for _, c := range st.Conditions {
+		if c.Type == typ {
+			return c
+		}
+	}
+	return autoscalingv2.HorizontalPodAutoscalerCondition{}
 }

@@ -1,4 +1,4 @@
-package rootca
+package rootca_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/rootca"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -28,7 +29,7 @@ func TestIntegrationPublishesCA(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	factory := informers.NewSharedInformerFactory(env.Client, 0)
-	c := New(env.Client, factory, record.NewFakeRecorder(10), Options{CACert: ca})
+	c := rootca.New(env.Client, factory, record.NewFakeRecorder(10), rootca.Options{CACert: ca})
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 1)
 
@@ -38,8 +39,8 @@ func TestIntegrationPublishesCA(t *testing.T) {
 	waitCA := func() {
 		t.Helper()
 		err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-			cm, err := env.Client.CoreV1().ConfigMaps("apps").Get(ctx, ConfigMapName, metav1.GetOptions{})
-			return err == nil && cm.Data[DataKey] == string(ca), nil
+			cm, err := env.Client.CoreV1().ConfigMaps("apps").Get(ctx, rootca.ConfigMapName, metav1.GetOptions{})
+			return err == nil && cm.Data[rootca.DataKey] == string(ca), nil
 		})
 		if err != nil {
 			t.Fatal("kube-root-ca.crt never held the CA")
@@ -47,16 +48,16 @@ func TestIntegrationPublishesCA(t *testing.T) {
 	}
 	waitCA()
 
-	cm, err := env.Client.CoreV1().ConfigMaps("apps").Get(ctx, ConfigMapName, metav1.GetOptions{})
+	cm, err := env.Client.CoreV1().ConfigMaps("apps").Get(ctx, rootca.ConfigMapName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm.Data[DataKey] = "tampered"
+	cm.Data[rootca.DataKey] = "tampered"
 	if _, err := env.Client.CoreV1().ConfigMaps("apps").Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitCA()
-	if err := env.Client.CoreV1().ConfigMaps("apps").Delete(ctx, ConfigMapName, metav1.DeleteOptions{}); err != nil {
+	if err := env.Client.CoreV1().ConfigMaps("apps").Delete(ctx, rootca.ConfigMapName, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitCA()

@@ -1,4 +1,4 @@
-package serviceaccount
+package serviceaccount_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/bosun-dev/bosun/internal/controller/serviceaccount"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
@@ -22,7 +23,7 @@ func TestIntegrationDefaultServiceAccount(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	factory := informers.NewSharedInformerFactory(env.Client, 0)
-	c := New(env.Client, factory, record.NewFakeRecorder(10))
+	c := serviceaccount.New(env.Client, factory, record.NewFakeRecorder(10))
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 1)
 
@@ -32,7 +33,7 @@ func TestIntegrationDefaultServiceAccount(t *testing.T) {
 	waitFor := func() {
 		t.Helper()
 		err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-			_, err := env.Client.CoreV1().ServiceAccounts("apps").Get(ctx, DefaultName, metav1.GetOptions{})
+			_, err := env.Client.CoreV1().ServiceAccounts("apps").Get(ctx, serviceaccount.DefaultName, metav1.GetOptions{})
 			return err == nil, nil
 		})
 		if err != nil {
@@ -40,7 +41,7 @@ func TestIntegrationDefaultServiceAccount(t *testing.T) {
 		}
 	}
 	waitFor()
-	if err := env.Client.CoreV1().ServiceAccounts("apps").Delete(ctx, DefaultName, metav1.DeleteOptions{}); err != nil {
+	if err := env.Client.CoreV1().ServiceAccounts("apps").Delete(ctx, serviceaccount.DefaultName, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor()
