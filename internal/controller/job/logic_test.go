@@ -85,3 +85,29 @@ func TestPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchSuccessPolicy(t *testing.T) {
+	rule := func(indexes *string, count *int32) batchv1.SuccessPolicyRule {
+		return batchv1.SuccessPolicyRule{SucceededIndexes: indexes, SucceededCount: count}
+	}
+	for _, tc := range []struct {
+		name  string
+		rules []batchv1.SuccessPolicyRule
+		done  string
+		want  string
+	}{
+		{"indexes all done", []batchv1.SuccessPolicyRule{rule(ptr.To("0-2"), nil)}, "0-2,5", "Matched rules at index 0"},
+		{"indexes missing one", []batchv1.SuccessPolicyRule{rule(ptr.To("0-2"), nil)}, "0,2", ""},
+		{"count within indexes", []batchv1.SuccessPolicyRule{rule(ptr.To("0-2"), ptr.To[int32](2))}, "0,2", "Matched rules at index 0"},
+		{"count only", []batchv1.SuccessPolicyRule{rule(ptr.To("7"), nil), rule(nil, ptr.To[int32](3))}, "1,4,6", "Matched rules at index 1"},
+		{"nothing done", []batchv1.SuccessPolicyRule{rule(nil, ptr.To[int32](1))}, "", ""},
+	} {
+		j := newJob("j", 10, 10)
+		j.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+		j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: tc.rules}
+		j.Status.CompletedIndexes = tc.done
+		if got, _ := matchSuccessPolicy(j); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

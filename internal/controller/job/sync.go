@@ -73,6 +73,10 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 			setCondition(st, batchv1.JobFailureTarget, corev1.ConditionTrue, reason, msg, mnow)
 		case complete(job, len(sets.active)):
 			setCondition(st, batchv1.JobSuccessCriteriaMet, corev1.ConditionTrue, batchv1.JobReasonCompletionsReached, msgCompletionsReached, mnow)
+		default:
+			if msg, ok := matchSuccessPolicy(job); ok {
+				setCondition(st, batchv1.JobSuccessCriteriaMet, corev1.ConditionTrue, batchv1.JobReasonSuccessPolicy, msg, mnow)
+			}
 		}
 	}
 
