@@ -40,6 +40,8 @@ type Controller struct {
 	statefulSets listersappsv1.StatefulSetLister
 	synced       []cache.InformerSynced
 	queue        workqueue.TypedRateLimitingInterface[string]
+	// stale holds pods whose DisruptionTarget condition may need withdrawing.
+	stale workqueue.TypedRateLimitingInterface[string]
 }
 
 // New wires the controller to budget and pod informers and to the
@@ -63,6 +65,9 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "disruption"}),
+		stale: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "disruption_recheck"}),
 	}
 	_, _ = pdbInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueue,
@@ -73,7 +78,10 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		},
 	})
 	_, _ = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueuePodBudgets,
+		AddFunc: func(obj any) {
+			c.enqueuePodBudgets(obj)
+			c.enqueueStale(obj)
+		},
 		UpdateFunc: func(old, cur any) {
 			o, n := old.(*corev1.Pod), cur.(*corev1.Pod)
 			if o.ResourceVersion == n.ResourceVersion {
@@ -83,6 +91,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 				c.enqueuePodBudgets(o)
 			}
 			c.enqueuePodBudgets(n)
+			c.enqueueStale(n)
 		},
 		DeleteFunc: c.enqueuePodBudgets,
 	})
@@ -118,11 +127,13 @@ func (c *Controller) enqueuePodBudgets(obj any) {
 // Run syncs budgets until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
+	defer c.stale.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return
 	}
 	for i := 0; i < workers; i++ {
 		go wait.UntilWithContext(ctx, c.worker, time.Second)
+		go wait.UntilWithContext(ctx, c.staleWorker, time.Second)
 	}
 	<-ctx.Done()
 }
