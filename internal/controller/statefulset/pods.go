@@ -66,44 +66,6 @@ func newPod(set *appsv1.StatefulSet, template *corev1.PodTemplateSpec, ord int, 
 	return pod
 }
 
-// newClaims builds the claims of an ordinal. With whenDeleted=Delete the
-// set owns them, so the garbage collector removes them with the set.
-func newClaims(set *appsv1.StatefulSet, ord int) []*corev1.PersistentVolumeClaim {
-	var out []*corev1.PersistentVolumeClaim
-	for _, tmpl := range set.Spec.VolumeClaimTemplates {
-		c := tmpl.DeepCopy()
-		c.Name, c.Namespace = claimName(set, tmpl.Name, ord), set.Namespace
-		c.ResourceVersion, c.UID = "", ""
-		if c.Labels == nil {
-			c.Labels = map[string]string{}
-		}
-		if set.Spec.Selector != nil {
-			for k, v := range set.Spec.Selector.MatchLabels {
-				c.Labels[k] = v
-			}
-		}
-		if deleteWhen(set, true) {
-			c.OwnerReferences = append(c.OwnerReferences, metav1.OwnerReference{
-				APIVersion: controllerKind.GroupVersion().String(), Kind: controllerKind.Kind, Name: set.Name, UID: set.UID,
-			})
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// deleteWhen reads persistentVolumeClaimRetentionPolicy (Retain unless set).
-func deleteWhen(set *appsv1.StatefulSet, setDeleted bool) bool {
-	p := set.Spec.PersistentVolumeClaimRetentionPolicy
-	if p == nil {
-		return false
-	}
-	if setDeleted {
-		return p.WhenDeleted == appsv1.DeletePersistentVolumeClaimRetentionPolicyType
-	}
-	return p.WhenScaled == appsv1.DeletePersistentVolumeClaimRetentionPolicyType
-}
-
 // viewOf reads the defaulted fields the planner needs.
 func viewOf(set *appsv1.StatefulSet, updateRevision string, now time.Time) view {
 	v := view{

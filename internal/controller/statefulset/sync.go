@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
@@ -46,6 +45,12 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	now := c.clock.Now()
 	v := viewOf(set, revs.Update.Name, now)
 	stepErr := c.apply(ctx, set, revs, v, plan(v, pods))
+	for _, p := range pods {
+		// A claim deleted under a running pod comes back, as in Kubernetes.
+		if ord, ok := ordinalOf(set.Name, p.Name); ok && p.DeletionTimestamp == nil && ord >= v.start && ord < v.start+v.replicas {
+			stepErr = errors.Join(stepErr, c.ensureClaims(ctx, set, p.Name, ord))
+		}
+	}
 
 	inUse := map[string]bool{}
 	for _, p := range pods {
@@ -125,18 +130,8 @@ func (c *Controller) apply(ctx context.Context, set *appsv1.StatefulSet, revs *h
 
 func (c *Controller) createPod(ctx context.Context, set *appsv1.StatefulSet, pod *corev1.Pod) error {
 	ord, _ := ordinalOf(set.Name, pod.Name)
-	for _, claim := range newClaims(set, ord) {
-		if _, err := c.claims.PersistentVolumeClaims(set.Namespace).Get(claim.Name); err == nil {
-			continue
-		}
-		_, err := c.client.CoreV1().PersistentVolumeClaims(set.Namespace).Create(ctx, claim, metav1.CreateOptions{})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			c.recorder.Eventf(set, corev1.EventTypeWarning, "FailedCreate", "create Claim %s for Pod %s in StatefulSet %s failed error: %s", claim.Name, pod.Name, set.Name, err)
-			return fmt.Errorf("create claim %s/%s: %w", set.Namespace, claim.Name, err)
-		}
-		if err == nil {
-			c.recorder.Eventf(set, corev1.EventTypeNormal, "SuccessfulCreate", "create Claim %s Pod %s in StatefulSet %s success", claim.Name, pod.Name, set.Name)
-		}
+	if err := c.ensureClaims(ctx, set, pod.Name, ord); err != nil {
+		return err
 	}
 	_, err := c.client.CoreV1().Pods(set.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
@@ -162,35 +157,4 @@ func (c *Controller) deletePod(ctx context.Context, set *appsv1.StatefulSet, pod
 	}
 	c.recorder.Eventf(set, corev1.EventTypeNormal, "SuccessfulDelete", "delete Pod %s in StatefulSet %s successful", pod.Name, set.Name)
 	return nil
-}
-
-// claimsToPod makes a condemned pod own its claims (whenScaled=Delete), so
-// the garbage collector removes them once the pod is gone.
-func (c *Controller) claimsToPod(ctx context.Context, set *appsv1.StatefulSet, ord int, pod *corev1.Pod) error {
-	for _, tmpl := range newClaims(set, ord) {
-		claim, err := c.claims.PersistentVolumeClaims(set.Namespace).Get(tmpl.Name)
-		if err != nil {
-			continue
-		}
-		if ownedBy(claim, pod.UID) {
-			continue
-		}
-		claim = claim.DeepCopy()
-		claim.OwnerReferences = append(claim.OwnerReferences, metav1.OwnerReference{
-			APIVersion: "v1", Kind: "Pod", Name: pod.Name, UID: pod.UID,
-		})
-		if _, err := c.client.CoreV1().PersistentVolumeClaims(set.Namespace).Update(ctx, claim, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("hand claim %s to pod %s: %w", claim.Name, pod.Name, err)
-		}
-	}
-	return nil
-}
-
-func ownedBy(obj metav1.Object, uid types.UID) bool {
-	for _, r := range obj.GetOwnerReferences() {
-		if r.UID == uid {
-			return true
-		}
-	}
-	return false
 }

@@ -159,7 +159,7 @@ func TestSyncRollsHighestOrdinalFirst(t *testing.T) {
 	oldRev, _ := history.New(old, controllerKind, &old.Spec.Template, 1, ptr.To[int32](0))
 	set := newSet(2, "nginx:2")
 	set.Status.CurrentRevision = oldRev.Name
-	f := setup(t, set, oldRev, running(old, oldRev, 0), running(old, oldRev, 1))
+	f := setup(t, set, oldRev, running(old, oldRev, 0), running(old, oldRev, 1), newClaims(set, 0)[0], newClaims(set, 1)[0])
 	if err := f.c.sync(context.Background(), "default/web"); err != nil {
 		t.Fatal(err)
 	}
@@ -180,12 +180,25 @@ func TestSyncCompletesRollout(t *testing.T) {
 	oldRev, _ := history.New(old, controllerKind, &old.Spec.Template, 1, ptr.To[int32](0))
 	newRev, _ := history.New(set, controllerKind, &set.Spec.Template, 2, ptr.To[int32](0))
 	set.Status.CurrentRevision = oldRev.Name
-	f := setup(t, set, oldRev, newRev, running(set, newRev, 0), running(set, newRev, 1))
+	f := setup(t, set, oldRev, newRev, running(set, newRev, 0), running(set, newRev, 1), newClaims(set, 0)[0], newClaims(set, 1)[0])
 	if err := f.c.sync(context.Background(), "default/web"); err != nil {
 		t.Fatal(err)
 	}
 	st := f.status(t)
 	if st.CurrentRevision != newRev.Name || st.CurrentReplicas != 2 || st.UpdatedReplicas != 2 || st.AvailableReplicas != 2 {
 		t.Fatalf("status = %+v", st)
+	}
+}
+
+func TestSyncRecreatesMissingClaim(t *testing.T) {
+	set := newSet(1, "nginx:1")
+	rev, _ := history.New(set, controllerKind, &set.Spec.Template, 1, ptr.To[int32](0))
+	set.Status.CurrentRevision = rev.Name
+	f := setup(t, set, rev, running(set, rev, 0))
+	if err := f.c.sync(context.Background(), "default/web"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.actions(); len(got) == 0 || got[0] != "create persistentvolumeclaims www-web-0" {
+		t.Fatalf("actions = %v", got)
 	}
 }
