@@ -69,7 +69,21 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, d *appsv1.Deployment, 
 		return rs, nil
 	}
 	cp.Spec.Replicas = &size
-	updated, err := c.client.AppsV1().ReplicaSets(cp.Namespace).Update(ctx, cp, metav1.UpdateOptions{})
+	api := c.client.AppsV1().ReplicaSets(cp.Namespace)
+	updated, err := api.Update(ctx, cp, metav1.UpdateOptions{})
+	for attempt := 0; apierrors.IsConflict(err) && attempt < 3; attempt++ {
+		// The ReplicaSet controller writes status all through a rollout,
+		// so the cached copy is often behind. The plan holds as long as
+		// the spec it was made from is unchanged.
+		fresh, gerr := api.Get(ctx, rs.Name, metav1.GetOptions{})
+		if gerr != nil || fresh.UID != rs.UID || fresh.Generation != rs.Generation || rsReplicas(fresh) != from {
+			break
+		}
+		cp = fresh.DeepCopy()
+		setReplicasAnnotations(cp, replicasOf(d), replicasOf(d)+maxSurge(d))
+		cp.Spec.Replicas = &size
+		updated, err = api.Update(ctx, cp, metav1.UpdateOptions{})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scale replica set %s/%s to %d: %w", rs.Namespace, rs.Name, size, err)
 	}

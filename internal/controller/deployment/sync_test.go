@@ -1,14 +1,17 @@
 package deployment
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
 )
 
@@ -206,5 +209,31 @@ func TestSyncInvalidSelectorIsAnEvent(t *testing.T) {
 	}
 	if ev := f.events(); len(ev) != 1 || !strings.HasPrefix(ev[0], "Warning InvalidSelector") {
 		t.Fatalf("events = %v", ev)
+	}
+}
+
+func TestSyncScaleRetriesConflictOnUnchangedSpec(t *testing.T) {
+	d := rolling(3, "25%", "25%")
+	d.Spec.Template.Spec.Containers[0].Image = "v2"
+	d.Annotations = map[string]string{revisionAnnotation: "2"}
+	d.Status.Conditions = []appsv1.DeploymentCondition{newCondition(appsv1.DeploymentProgressing, corev1.ConditionTrue, reasonRSUpdated, "", t0)}
+	old := owned(d, "v1", 0, 3, 3, "1")
+	nw := owned(d, "v2", 1, 1, 1, "2")
+	for _, r := range []*appsv1.ReplicaSet{old, nw} {
+		setReplicasAnnotations(r, 3, 4)
+	}
+	f := newFixture(t, d, old, nw)
+	conflicts := 1
+	f.client.PrependReactor("update", "replicasets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts > 0 {
+			conflicts--
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "replicasets"}, old.Name, errors.New("stale"))
+		}
+		return false, nil, nil
+	})
+	f.sync(t)
+	want := []string{"update replicasets", "get replicasets", "update replicasets", "update deployments/status"}
+	if got := f.verbs(); !slices.Equal(got, want) {
+		t.Fatalf("actions = %v, want %v", got, want)
 	}
 }
