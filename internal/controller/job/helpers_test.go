@@ -46,7 +46,7 @@ func newJob(name string, completions, par int32) *batchv1.Job {
 
 // podOf makes a pod of job in phase, carrying the tracking finalizer.
 func podOf(job *batchv1.Job, name string, phase corev1.PodPhase) *corev1.Pod {
-	p := newPod(job, noIndex)
+	p := newPod(job, noIndex, 0)
 	p.Name, p.GenerateName, p.UID = name, "", types.UID("uid-"+name)
 	p.CreationTimestamp = metav1.NewTime(t0.Add(-time.Minute))
 	p.Status.Phase = phase

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // podPlan says which pods to start and stop; it is pure arithmetic over
@@ -53,6 +54,10 @@ func plan(job *batchv1.Job, active, dying []*corev1.Pod) podPlan {
 func planIndexed(job *batchv1.Job, active, dying []*corev1.Pod, par int) podPlan {
 	n := int(completions(job))
 	done := parseIndexes(job.Status.CompletedIndexes)
+	// A failed index is finished too: it is never retried.
+	for ix := range parseIndexes(ptr.Deref(job.Status.FailedIndexes, "")) {
+		done[ix] = true
+	}
 	var p podPlan
 	var keep []*corev1.Pod
 	seen := map[int]bool{}
@@ -102,7 +107,7 @@ func podReady(p *corev1.Pod) bool {
 // newPod builds a pod from the job's template, carrying the tracking
 // finalizer and, in Indexed mode, its completion index in an annotation,
 // a label, the JOB_COMPLETION_INDEX variable and the hostname.
-func newPod(job *batchv1.Job, index int) *corev1.Pod {
+func newPod(job *batchv1.Job, index, failures int) *corev1.Pod {
 	t := job.Spec.Template.DeepCopy()
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
@@ -127,6 +132,9 @@ func newPod(job *batchv1.Job, index int) *corev1.Pod {
 		pod.Labels = map[string]string{}
 	}
 	pod.Annotations[batchv1.JobCompletionIndexAnnotation] = ix
+	if perIndex(job) {
+		pod.Annotations[batchv1.JobIndexFailureCountAnnotation] = strconv.Itoa(failures)
+	}
 	pod.Labels[batchv1.JobCompletionIndexAnnotation] = ix
 	if pod.Spec.Hostname == "" {
 		pod.Spec.Hostname = job.Name + "-" + ix
@@ -145,7 +153,7 @@ func newPod(job *batchv1.Job, index int) *corev1.Pod {
 
 // apply carries out a plan, recording each creation and deletion as
 // Kubernetes does.
-func (c *Controller) apply(ctx context.Context, key string, job *batchv1.Job, p podPlan) error {
+func (c *Controller) apply(ctx context.Context, key string, job *batchv1.Job, p podPlan, failures map[int]int) error {
 	indexes := p.indexes
 	if !indexed(job) {
 		for i := 0; i < p.create; i++ {
@@ -158,7 +166,7 @@ func (c *Controller) apply(ctx context.Context, key string, job *batchv1.Job, p 
 	c.expect.expect(key, len(indexes), len(p.remove), c.clock.Now())
 	var errs []error
 	for _, ix := range indexes {
-		created, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, ix), metav1.CreateOptions{})
+		created, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, ix, failures[ix]), metav1.CreateOptions{})
 		if err != nil {
 			c.expect.observe(key, 1, 0)
 			c.recorder.Eventf(job, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)

@@ -93,7 +93,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 			break
 		}
 		p := plan(job, active, sets.dying)
-		manageErr = c.apply(ctx, key, job, p)
+		manageErr = c.apply(ctx, key, job, p, indexFailures(append(sets.finished, sets.dying...)))
 		active = excluding(active, p.remove)
 		sets.terminating += len(p.remove)
 	}
@@ -163,6 +163,9 @@ func (c *Controller) releaseOrphans(ctx context.Context, ns, name string) error 
 
 // failure names the reason the job must fail now, if any.
 func failure(job *batchv1.Job, verdict *policyVerdict, now time.Time) (string, string) {
+	if reason, msg := indexFailure(job); reason != "" && verdict == nil {
+		return reason, msg
+	}
 	switch {
 	case verdict != nil:
 		return batchv1.JobReasonPodFailurePolicy, verdict.message

@@ -284,3 +284,56 @@ func TestSyncLeavesJobsManagedElsewhere(t *testing.T) {
 		t.Fatalf("actions = %v", got)
 	}
 }
+
+func TestSyncBackoffLimitPerIndex(t *testing.T) {
+	job := newJob("idx", 2, 2)
+	job.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+	job.Spec.BackoffLimitPerIndex = ptr.To[int32](1)
+	job.Spec.BackoffLimit = ptr.To[int32](1 << 30)
+	job.Status.StartTime = &metav1.Time{Time: t0.Add(-time.Minute)}
+	job.Status.FailedIndexes = ptr.To("")
+	// Index 0 fails for the second time (its pod carries one earlier
+	// failure); index 1 fails for the first time.
+	second := podOf(job, "idx-0-b", corev1.PodFailed)
+	second.Annotations = map[string]string{batchv1.JobCompletionIndexAnnotation: "0", batchv1.JobIndexFailureCountAnnotation: "1"}
+	first := podOf(job, "idx-1-a", corev1.PodFailed)
+	first.Annotations = map[string]string{batchv1.JobCompletionIndexAnnotation: "1", batchv1.JobIndexFailureCountAnnotation: "0"}
+	f := setup(t, job, second, first)
+	f.c.backoffBase = time.Nanosecond
+	f.clock.Step(time.Second)
+	if err := f.c.sync(context.Background(), "default/idx"); err != nil {
+		t.Fatal(err)
+	}
+	st := f.lastStatus(t)
+	if *st.FailedIndexes != "0" || st.Failed != 2 {
+		t.Fatalf("status = %+v", st)
+	}
+	var created []*corev1.Pod
+	for _, a := range f.client.Actions() {
+		if a.GetVerb() == "create" {
+			created = append(created, a.(k8stesting.CreateAction).GetObject().(*corev1.Pod))
+		}
+	}
+	if len(created) != 1 || podIndex(created[0]) != 1 || created[0].Annotations[batchv1.JobIndexFailureCountAnnotation] != "1" {
+		t.Fatalf("want index 1 retried with one failure, created %d pods", len(created))
+	}
+}
+
+func TestIndexFailure(t *testing.T) {
+	job := newJob("idx", 3, 3)
+	job.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+	job.Spec.BackoffLimitPerIndex = ptr.To[int32](0)
+	job.Status.FailedIndexes = ptr.To("1")
+	job.Status.CompletedIndexes = "0"
+	if reason, _ := indexFailure(job); reason != "" {
+		t.Fatalf("index 2 still runs, got %s", reason)
+	}
+	job.Status.CompletedIndexes = "0,2"
+	if reason, msg := indexFailure(job); reason != "FailedIndexes" || msg != "Job has failed indexes" {
+		t.Fatalf("all finished: %s %s", reason, msg)
+	}
+	job.Spec.MaxFailedIndexes = ptr.To[int32](0)
+	if reason, _ := indexFailure(job); reason != "MaxFailedIndexesExceeded" {
+		t.Fatalf("max exceeded: %s", reason)
+	}
+}

@@ -125,7 +125,7 @@ func (c *Controller) track(ctx context.Context, job *batchv1.Job, sets podSets) 
 	// counters can absorb them.
 	done := parseIndexes(st.CompletedIndexes)
 	byUID := map[types.UID]*corev1.Pod{}
-	for _, p := range sets.finished {
+	for _, p := range append(append([]*corev1.Pod{}, sets.finished...), sets.dying...) {
 		byUID[p.UID] = p
 	}
 	for _, uid := range u.Succeeded {
@@ -144,6 +144,15 @@ func (c *Controller) track(ctx context.Context, job *batchv1.Job, sets podSets) 
 		st.Succeeded = int32(len(done))
 	}
 	st.Failed += int32(len(u.Failed))
+	if perIndex(job) {
+		var failed []*corev1.Pod
+		for _, uid := range u.Failed {
+			if p := byUID[uid]; p != nil {
+				failed = append(failed, p)
+			}
+		}
+		markFailedIndexes(job, failed)
+	}
 	u.Succeeded, u.Failed = nil, nil
 	return job, verdict, nil
 }
