@@ -48,8 +48,7 @@ func TestIntegrationOrderedRollout(t *testing.T) {
 					Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}}}},
 		},
 	}
-	set, err := client.AppsV1().StatefulSets("default").Create(ctx, set, metav1.CreateOptions{})
-	if err != nil {
+	if _, err := client.AppsV1().StatefulSets("default").Create(ctx, set, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitRolledOut(ctx, t, client, 3)
