@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -138,4 +139,15 @@ func setDeploymentRevision(d *appsv1.Deployment, rev string) bool {
 	}
 	d.Annotations[revisionAnnotation] = rev
 	return true
+}
+
+// sortByRevision orders oldest revision first, for history cleanup.
+func sortByRevision(rss []*appsv1.ReplicaSet) {
+	sort.SliceStable(rss, func(i, j int) bool {
+		ri, rj := revision(rss[i]), revision(rss[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return rss[i].CreationTimestamp.Before(&rss[j].CreationTimestamp)
+	})
 }

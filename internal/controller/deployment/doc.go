@@ -6,7 +6,7 @@
 // history cleanup, and the Progressing and Available conditions kubectl
 // rollout status waits on.
 //
-// The arithmetic of a rollout (rollout.go, scale.go's plan, progress.go)
-// is pure: it reads API objects and a time and returns decisions, so it is
+// The arithmetic of a rollout (rollout.go, proportion.go, progress.go) is
+// pure: it reads API objects and a time and returns decisions, so it is
 // table-tested; the rest only reads listers and writes the API.
 package deployment

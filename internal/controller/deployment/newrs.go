@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -140,15 +139,4 @@ func (c *Controller) syncRevision(ctx context.Context, d *appsv1.Deployment, rev
 	*d = *updated
 	d.Status = status
 	return nil
-}
-
-// sortByRevision orders oldest revision first, for history cleanup.
-func sortByRevision(rss []*appsv1.ReplicaSet) {
-	sort.SliceStable(rss, func(i, j int) bool {
-		ri, rj := revision(rss[i]), revision(rss[j])
-		if ri != rj {
-			return ri < rj
-		}
-		return rss[i].CreationTimestamp.Before(&rss[j].CreationTimestamp)
-	})
 }
