@@ -2,6 +2,7 @@ package cronjob
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -111,7 +112,7 @@ func (c *Controller) next(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
-	requeue, err := c.sync(ctx, key)
+	requeue, err := c.syncSafely(ctx, key)
 	if err != nil {
 		slog.Error("Sync cronjob failed", "cronjob", key, "err", err)
 		c.queue.AddRateLimited(key)
@@ -122,4 +123,15 @@ func (c *Controller) next(ctx context.Context) bool {
 		c.queue.AddAfter(key, requeue)
 	}
 	return true
+}
+
+// syncSafely turns a panic in sync into an error, so one bad object cannot
+// take the whole control plane down.
+func (c *Controller) syncSafely(ctx context.Context, key string) (requeue time.Duration, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic syncing %s: %v", key, r)
+		}
+	}()
+	return c.sync(ctx, key)
 }

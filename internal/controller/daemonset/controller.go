@@ -2,6 +2,7 @@ package daemonset
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -164,11 +165,22 @@ func (c *Controller) next(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
+	if err := c.syncSafely(ctx, key); err != nil {
 		slog.Error("Sync daemonset failed", "daemonset", key, "err", err)
 		c.queue.AddRateLimited(key)
 		return true
 	}
 	c.queue.Forget(key)
 	return true
+}
+
+// syncSafely turns a panic in sync into an error, so one bad object cannot
+// take the whole control plane down.
+func (c *Controller) syncSafely(ctx context.Context, key string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic syncing %s: %v", key, r)
+		}
+	}()
+	return c.sync(ctx, key)
 }

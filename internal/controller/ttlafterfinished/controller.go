@@ -92,7 +92,7 @@ func (c *Controller) next(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
+	if err := c.syncSafely(ctx, key); err != nil {
 		slog.Error("Clean up finished job failed", "job", key, "err", err)
 		c.queue.AddRateLimited(key)
 		return true
@@ -146,4 +146,15 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	slog.Info("Deleted finished job past its TTL", "job", key)
 	return nil
+}
+
+// syncSafely turns a panic in sync into an error, so one bad object cannot
+// take the whole control plane down.
+func (c *Controller) syncSafely(ctx context.Context, key string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic syncing %s: %v", key, r)
+		}
+	}()
+	return c.sync(ctx, key)
 }
