@@ -51,3 +51,13 @@ func (e *expectations) forget(key string) {
 	defer e.mu.Unlock()
 	delete(e.items, key)
 }
+
+// pendingAdds is how many expected creations the informer has not shown.
+func (e *expectations) pendingAdds(key string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p, ok := e.items[key]; ok && p.adds > 0 {
+		return p.adds
+	}
+	return 0
+}

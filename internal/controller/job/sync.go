@@ -98,7 +98,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		sets.terminating += len(p.remove)
 	}
 
-	st.Active = int32(len(active)) + int32(c.expectedAdds(job))
+	// Pods just created but not yet in the cache are active too, so
+	// status.active does not dip between syncs.
+	st.Active = int32(len(active)) + int32(c.expect.pendingAdds(key))
 	st.Ready = ptr.To(countReady(active))
 	st.Terminating = ptr.To(int32(sets.terminating))
 	c.finish(job, sets.terminating, mnow)
@@ -111,17 +113,6 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		}
 	}
 	return manageErr
-}
-
-// expectedAdds is what the last plan created and the cache has not shown
-// yet; counting them keeps status.active from dipping between syncs.
-func (c *Controller) expectedAdds(job *batchv1.Job) int {
-	c.expect.mu.Lock()
-	defer c.expect.mu.Unlock()
-	if p, ok := c.expect.items[job.Namespace+"/"+job.Name]; ok && p.adds > 0 {
-		return p.adds
-	}
-	return 0
 }
 
 // ownedPods lists the pods the job controls.
