@@ -17,6 +17,7 @@ import (
 	"github.com/bosun-dev/bosun/internal/controller/garbagecollector"
 	"github.com/bosun-dev/bosun/internal/controller/job"
 	"github.com/bosun-dev/bosun/internal/controller/nodelifecycle"
+	"github.com/bosun-dev/bosun/internal/controller/podautoscaler"
 	"github.com/bosun-dev/bosun/internal/controller/podgc"
 	"github.com/bosun-dev/bosun/internal/controller/replicaset"
 	"github.com/bosun-dev/bosun/internal/controller/resourcequota"
@@ -56,6 +57,10 @@ func runControllers(ctx context.Context, g *group) error {
 	if err != nil {
 		return fmt.Errorf("discovery client: %w", err)
 	}
+	scales, mapper, metrics, err := podautoscaler.Clients(g.rest)
+	if err != nil {
+		return fmt.Errorf("autoscaler clients: %w", err)
+	}
 	controllers := []struct {
 		runner
 		workers int
@@ -74,6 +79,7 @@ func runControllers(ctx context.Context, g *group) error {
 		{rootca.New(c, f, g.recorder("root-ca-cert-publisher"), rootca.Options{CACert: g.cfg.CACert}), 1},
 		{resourcequota.New(c, f, g.recorder("resourcequota-controller"), resourcequota.Options{}), 2},
 		{disruption.New(c, f, g.recorder("disruption-controller"), disruption.Options{}), 2},
+		{podautoscaler.New(c, f, g.recorder("horizontal-pod-autoscaler"), podautoscaler.Options{Scales: scales, Mapper: mapper, Metrics: metrics}), 2},
 		{nodelifecycle.New(c, f, g.recorder("node-controller"), nodelifecycle.Options{NodeMonitorGracePeriod: g.cfg.NodeMonitorGracePeriod}), 2},
 		{tainteviction.New(c, f, g.recorder("taint-eviction-controller"), tainteviction.Options{}), 4},
 		{podgc.New(c, f, g.recorder("pod-garbage-collector"), podgc.Options{}), 4},
