@@ -252,11 +252,16 @@ func (s *Server) list(ctx context.Context, res *registry.Resource, namespace str
 			items = append(items, o)
 		}
 	}
+	if items == nil {
+		items = []runtime.Object{}
+	}
 	list := res.NewList()
-	list.GetObjectKind().SetGroupVersionKind(res.GVR.GroupVersion().WithKind(res.ListKind))
-	if err := meta.SetList(list, items); err != nil {
+	if usesItemList(list) {
+		list = &itemList{Items: items}
+	} else if err := meta.SetList(list, items); err != nil {
 		return nil, nil, apierrors.NewInternalError(err)
 	}
+	list.GetObjectKind().SetGroupVersionKind(res.GVR.GroupVersion().WithKind(res.ListKind))
 	lm, err := meta.ListAccessor(list)
 	if err != nil {
 		return nil, nil, apierrors.NewInternalError(err)
@@ -264,8 +269,5 @@ func (s *Server) list(ctx context.Context, res *registry.Resource, namespace str
 	lm.SetResourceVersion(strconv.FormatInt(result.Revision, 10))
 	lm.SetContinue(result.Continue)
 	lm.SetRemainingItemCount(result.RemainingItemCount)
-	if items == nil {
-		items = []runtime.Object{}
-	}
 	return list, items, nil
 }
