@@ -43,6 +43,16 @@ func running(p *corev1.Pod, e Env) *corev1.PodStatus {
 	return st
 }
 
+// ready is a running pod's status with its containers and itself Ready again.
+func ready(p *corev1.Pod, e Env) *corev1.PodStatus {
+	now := metav1.NewTime(e.Now.Truncate(time.Second))
+	st := p.Status.DeepCopy()
+	for _, t := range []corev1.PodConditionType{corev1.ContainersReady, corev1.PodReady} {
+		setCondition(st, corev1.PodCondition{Type: t, Status: corev1.ConditionTrue}, now)
+	}
+	return st
+}
+
 // exited is the status after every app container exited with the pod's
 // exit code: Succeeded on 0, Failed otherwise (restarts are not simulated).
 func exited(p *corev1.Pod, e Env) *corev1.PodStatus {

@@ -47,11 +47,14 @@ type Env struct {
 }
 
 // Stages is the life of every pod on a sim node, first match wins: a
-// deletion is confirmed whatever the phase; a pending pod starts; a pod
+// deletion is confirmed whatever the phase; a pending pod starts; a running
+// pod someone else marked not Ready (the node controller, while its node was
+// silent) is reported Ready again, as kubelet's next status sync does; a pod
 // known to exit does so.
 var Stages = []Stage{
 	{Name: "delete", Selects: terminating, From: deletionRequested, Delay: stopDelay, Delete: true},
 	{Name: "run", Selects: pending, From: scheduled, Delay: startupDelay, Jitter: 0.1, Status: running},
+	{Name: "ready", Selects: markedNotReady, From: readyChanged, Delay: noDelay, Status: ready},
 	{Name: "exit", Selects: exits, From: started, Delay: exitDelay, Status: exited},
 }
 
@@ -79,6 +82,30 @@ func terminating(p *corev1.Pod) bool { return p.DeletionTimestamp != nil }
 func pending(p *corev1.Pod) bool {
 	return p.DeletionTimestamp == nil && (p.Status.Phase == corev1.PodPending || p.Status.Phase == "")
 }
+
+func markedNotReady(p *corev1.Pod) bool {
+	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status != corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// readyChanged is when p's Ready condition last changed.
+func readyChanged(p *corev1.Pod) time.Time {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.LastTransitionTime.Time
+		}
+	}
+	return time.Time{}
+}
+
+func noDelay(*corev1.Pod, Options) time.Duration { return 0 }
 
 func exits(p *corev1.Pod) bool {
 	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning || p.Spec.RestartPolicy == corev1.RestartPolicyAlways {

@@ -41,6 +41,10 @@ func TestNext(t *testing.T) {
 			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: *at(10 * time.Second)}}
 		}), 11 * time.Second, "run", time.Second},
 		{"running forever", basePod(func(p *corev1.Pod) { p.Status.Phase = corev1.PodRunning }), time.Hour, "", 0},
+		{"marked not ready is ready again at once", basePod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodRunning
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: *at(5 * time.Second)}}
+		}), 5 * time.Second, "ready", 0},
 		{"always never exits", basePod(func(p *corev1.Pod) {
 			p.Status.Phase, p.Annotations = corev1.PodRunning, map[string]string{AnnotationExitAfter: "1s"}
 		}), time.Hour, "", 0},
