@@ -135,14 +135,14 @@ type watchEncoder struct {
 	out         outputKind
 	w           http.ResponseWriter
 	sentColumns bool
+	keys        map[storage.EventType]string
 }
 
 func (e *watchEncoder) event(ev storage.Event) error {
 	if ev.Type != storage.Bookmark && e.out.as == "" {
 		// Every watcher of this resource given this event in this format
 		// writes the same bytes: encode them once.
-		key := e.out.mediaType + " " + string(ev.Type) + " " + e.res.GVR.String()
-		data, err := ev.Memo.Do(key, func() ([]byte, error) {
+		data, err := ev.Memo.Do(e.memoKey(ev.Type), func() ([]byte, error) {
 			obj, err := e.s.fromStorage(e.res, ev.Object)
 			if err != nil {
 				return nil, err
@@ -187,6 +187,20 @@ func (e *watchEncoder) event(ev storage.Event) error {
 		obj = metaOf(obj)
 	}
 	return e.write(string(ev.Type), obj)
+}
+
+// memoKey names this watcher's encoding of an event of type t: watchers of
+// one resource in one format share it. Made once per type, not per event.
+func (e *watchEncoder) memoKey(t storage.EventType) string {
+	if k, ok := e.keys[t]; ok {
+		return k
+	}
+	if e.keys == nil {
+		e.keys = make(map[storage.EventType]string, 3)
+	}
+	k := e.out.mediaType + " " + string(t) + " " + e.res.GVR.String()
+	e.keys[t] = k
+	return k
 }
 
 func (e *watchEncoder) write(eventType string, obj runtime.Object) error {

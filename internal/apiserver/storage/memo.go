@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"slices"
 	"sync"
 	"unsafe"
 	"weak"
@@ -15,12 +16,15 @@ import (
 // A nil *Memo is valid and caches nothing.
 type Memo struct {
 	mu sync.Mutex
-	m  map[string]memoEntry
+	// Events stay in the cache's event window long after their watchers
+	// wrote them, so the memo is kept small: a slice, as few formats meet.
+	held []memoEntry
 }
 
 // memoEntry points weakly into an encoding: every caller's slice keeps it
 // alive, and nothing else does.
 type memoEntry struct {
+	key   string
 	first weak.Pointer[byte]
 	n     int
 }
@@ -34,9 +38,10 @@ func (m *Memo) Do(key string, encode func() ([]byte, error)) ([]byte, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e, ok := m.m[key]; ok {
-		if p := e.first.Value(); p != nil {
-			return unsafe.Slice(p, e.n), nil
+	i := slices.IndexFunc(m.held, func(e memoEntry) bool { return e.key == key })
+	if i >= 0 {
+		if p := m.held[i].first.Value(); p != nil {
+			return unsafe.Slice(p, m.held[i].n), nil
 		}
 	}
 	data, err := encode()
@@ -46,9 +51,11 @@ func (m *Memo) Do(key string, encode func() ([]byte, error)) ([]byte, error) {
 	if len(data) == 0 {
 		return data, nil
 	}
-	if m.m == nil {
-		m.m = make(map[string]memoEntry, 2)
+	e := memoEntry{key: key, first: weak.Make(&data[0]), n: len(data)}
+	if i >= 0 {
+		m.held[i] = e
+	} else {
+		m.held = append(m.held, e)
 	}
-	m.m[key] = memoEntry{first: weak.Make(&data[0]), n: len(data)}
 	return data, nil
 }
