@@ -68,3 +68,38 @@ func BenchmarkList10kPods(b *testing.B) {
 	all = harness.Sorted(all)
 	b.ReportMetric(float64(harness.Quantile(all, 0.5).Microseconds())/1000, "p50-ms")
 }
+
+// BenchmarkGetAndCreate creates ConfigMaps from 32 clients for a second,
+// then gets them by name from 4.
+func BenchmarkGetAndCreate(b *testing.B) {
+	env := testenv.Start(b, "")
+	ctx := context.Background()
+	if err := ensureNamespace(ctx, env.Client, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	creators, err := clientsets(env.Config, fullSizes.createClients, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	getters, err := clientsets(env.Config, fullSizes.getClients, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var creates, gets []time.Duration
+	for i := 0; b.Loop(); i++ {
+		res, err := createConfigMaps(ctx, creators, "bench", fmt.Sprintf("cm-%d", i), 2000, time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		creates = append(creates, res.latencies...)
+		ds, err := getConfigMaps(ctx, getters, "bench", res.names, 1000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		gets = append(gets, ds...)
+	}
+	creates, gets = harness.Sorted(creates), harness.Sorted(gets)
+	b.ReportMetric(float64(harness.Quantile(creates, 0.99).Microseconds())/1000, "create-p99-ms")
+	b.ReportMetric(float64(harness.Quantile(gets, 0.5).Microseconds())/1000, "get-p50-ms")
+	b.ReportMetric(float64(harness.Quantile(gets, 0.99).Microseconds())/1000, "get-p99-ms")
+}

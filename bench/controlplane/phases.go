@@ -8,7 +8,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -27,7 +26,8 @@ type bench struct {
 
 // schedule creates sz.deployments Deployments of sz.replicas pods (spread
 // ones when withSpread) in a fresh namespace and measures until all pods
-// are bound, then deletes the namespace.
+// are bound. The pods stay: later phases schedule beside them, as in a
+// cluster that is in use.
 func (b *bench) schedule(ctx context.Context, name string, withSpread bool, target float64) error {
 	ns := "bench-" + name
 	if err := b.namespace(ctx, ns); err != nil {
@@ -60,7 +60,7 @@ func (b *bench) schedule(ctx context.Context, name string, withSpread bool, targ
 	lat := harness.Sorted(b.t.latencies(ns))
 	b.rep.Latency(name+": scheduling latency p50", harness.Quantile(lat, 0.5), "", 0)
 	b.rep.Latency(name+": scheduling latency p99", harness.Quantile(lat, 0.99), "", 0)
-	return b.deleteNamespace(ctx, ns)
+	return nil
 }
 
 // rollout rolls a Deployment of sz.rollout replicas to a new image and
@@ -93,7 +93,7 @@ func (b *bench) rollout(ctx context.Context) error {
 		return err
 	}
 	b.rep.Latency(fmt.Sprintf("rollout of %d replicas to a new image", b.sz.rollout), took, "<", 30*time.Second)
-	return b.deleteNamespace(ctx, ns)
+	return nil
 }
 
 // nodeFailure fails the node running most of a Deployment's pods and
@@ -167,20 +167,6 @@ func (b *bench) namespace(ctx context.Context, ns string) error {
 		return fmt.Errorf("create namespace %s: %w", ns, err)
 	}
 	return nil
-}
-
-// deleteNamespace deletes ns and waits until it and its pods are gone, so
-// the next phase starts on empty nodes.
-func (b *bench) deleteNamespace(ctx context.Context, ns string) error {
-	return harness.Phase(b.out, "deleting namespace "+ns, func() error {
-		if err := b.c.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
-			return err
-		}
-		return waitFor(ctx, 5*time.Minute, "namespace "+ns+" gone", func() (bool, error) {
-			_, err := b.c.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-			return apierrors.IsNotFound(err), nil
-		})
-	})
 }
 
 // waitFor polls cond every 50 ms until it holds, fails, or timeout passes.

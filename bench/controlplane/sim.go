@@ -22,15 +22,15 @@ type simNodes struct {
 	exited chan struct{}
 }
 
-// startSim runs `bosun sim` with n nodes against kubeconfig, logging beside logBase.
-func startSim(bin, kubeconfig string, n int, logBase string) (*simNodes, error) {
+// startSim runs `bosun sim` with n nodes (and extra flags args) against
+// kubeconfig, logging beside logBase.
+func startSim(bin, kubeconfig string, n int, logBase string, args ...string) (*simNodes, error) {
 	logPath := logBase + ".sim.log"
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create sim log: %w", err)
 	}
-	// Leases renewed every 2 s: the server marks nodes silent for 10 s Unknown.
-	cmd := exec.Command(bin, "sim", "--kubeconfig", kubeconfig, "--nodes", strconv.Itoa(n), "--name-prefix", "bench-", "--lease-interval", "2s")
+	cmd := exec.Command(bin, append([]string{"sim", "--kubeconfig", kubeconfig, "--nodes", strconv.Itoa(n), "--name-prefix", "bench-"}, args...)...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()
