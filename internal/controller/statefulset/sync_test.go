@@ -202,3 +202,24 @@ func TestSyncRecreatesMissingClaim(t *testing.T) {
 		t.Fatalf("actions = %v", got)
 	}
 }
+
+func TestSyncScaleDownHandsClaimsToPod(t *testing.T) {
+	set := newSet(1, "nginx:1")
+	set.Spec.PersistentVolumeClaimRetentionPolicy.WhenScaled = appsv1.DeletePersistentVolumeClaimRetentionPolicyType
+	rev, _ := history.New(set, controllerKind, &set.Spec.Template, 1, ptr.To[int32](0))
+	set.Status.CurrentRevision = rev.Name
+	gone := running(set, rev, 1)
+	gone.UID = "uid-web-1"
+	f := setup(t, set, rev, running(set, rev, 0), gone, newClaims(set, 0)[0], newClaims(set, 1)[0])
+	if err := f.c.sync(context.Background(), "default/web"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"update persistentvolumeclaims", "delete pods web-1", "update statefulsets/status"}
+	if got := f.actions(); !slices.Equal(got, want) {
+		t.Fatalf("actions = %v, want %v", got, want)
+	}
+	claim := f.client.Actions()[0].(k8stesting.UpdateAction).GetObject().(*corev1.PersistentVolumeClaim)
+	if claim.Name != "www-web-1" || !ownedBy(claim, "uid-web-1") {
+		t.Fatalf("claim %s owners = %+v", claim.Name, claim.OwnerReferences)
+	}
+}
