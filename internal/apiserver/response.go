@@ -2,10 +2,15 @@ package apiserver
 
 import (
 	"bufio"
-	"compress/gzip"
 	"net/http"
 	"strconv"
 	"sync"
+
+	// klauspost's gzip writes the same format about twice as fast as the
+	// standard library's at level 1, and smaller (a 35 MiB pod list: 310
+	// -> 154 ms, 1.78 -> 1.34 MB); the module is already in our build for
+	// Prometheus' zstd.
+	"github.com/klauspost/compress/gzip"
 )
 
 // responseBody writes an encoded response whose size is not known in
