@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/bosun-dev/bosun/internal/quota"
 )
 
 // sync recomputes one quota's status.
@@ -18,7 +20,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return nil
 	}
-	quota, err := c.quotas.ResourceQuotas(ns).Get(name)
+	rq, err := c.quotas.ResourceQuotas(ns).Get(name)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -29,18 +31,18 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("inventory of %s: %w", ns, err)
 	}
-	hard := quota.Spec.Hard.DeepCopy()
+	hard := rq.Spec.Hard.DeepCopy()
 	if hard == nil {
 		hard = corev1.ResourceList{}
 	}
-	used := usage(hard, scopes(quota), inv, c.clock.Now())
-	if apiequality.Semantic.DeepEqual(quota.Status.Hard, hard) && apiequality.Semantic.DeepEqual(quota.Status.Used, used) &&
-		len(quota.Status.Hard) == len(hard) && len(quota.Status.Used) == len(used) {
+	used := quota.Used(hard, quota.Scopes(rq), inv, c.clock.Now())
+	if apiequality.Semantic.DeepEqual(rq.Status.Hard, hard) && apiequality.Semantic.DeepEqual(rq.Status.Used, used) &&
+		len(rq.Status.Hard) == len(hard) && len(rq.Status.Used) == len(used) {
 		return nil
 	}
-	quota = quota.DeepCopy()
-	quota.Status = corev1.ResourceQuotaStatus{Hard: hard, Used: used}
-	if _, err := c.client.CoreV1().ResourceQuotas(ns).UpdateStatus(ctx, quota, metav1.UpdateOptions{}); err != nil {
+	rq = rq.DeepCopy()
+	rq.Status = corev1.ResourceQuotaStatus{Hard: hard, Used: used}
+	if _, err := c.client.CoreV1().ResourceQuotas(ns).UpdateStatus(ctx, rq, metav1.UpdateOptions{}); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -49,21 +51,21 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return nil
 }
 
-func (c *Controller) inventory(ns string) (inventory, error) {
-	var inv inventory
+func (c *Controller) inventory(ns string) (quota.Inventory, error) {
+	var inv quota.Inventory
 	var err error
-	if inv.pods, err = c.pods.Pods(ns).List(labels.Everything()); err != nil {
+	if inv.Pods, err = c.pods.Pods(ns).List(labels.Everything()); err != nil {
 		return inv, err
 	}
-	if inv.services, err = c.services.Services(ns).List(labels.Everything()); err != nil {
+	if inv.Services, err = c.services.Services(ns).List(labels.Everything()); err != nil {
 		return inv, err
 	}
-	if inv.pvcs, err = c.pvcs.PersistentVolumeClaims(ns).List(labels.Everything()); err != nil {
+	if inv.PVCs, err = c.pvcs.PersistentVolumeClaims(ns).List(labels.Everything()); err != nil {
 		return inv, err
 	}
-	inv.counts = map[string]int{}
+	inv.Counts = map[string]int{}
 	for res, count := range c.counters {
-		if inv.counts[res], err = count(ns); err != nil {
+		if inv.Counts[res], err = count(ns); err != nil {
 			return inv, err
 		}
 	}

@@ -3,6 +3,7 @@ package resourcequota
 import (
 	"context"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -14,6 +15,14 @@ import (
 	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
 )
+
+var now = time.Unix(10000, 0)
+
+func pod(name string, phase corev1.PodPhase) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "c"}}},
+		Status: corev1.PodStatus{Phase: phase}}
+}
 
 func newTestController(t *testing.T, objs ...runtime.Object) (*Controller, *fake.Clientset) {
 	t.Helper()
@@ -38,7 +47,7 @@ func newTestController(t *testing.T, objs ...runtime.Object) (*Controller, *fake
 	return c, client
 }
 
-func quota(used corev1.ResourceList) *corev1.ResourceQuota {
+func newQuota(used corev1.ResourceList) *corev1.ResourceQuota {
 	h := corev1.ResourceList{corev1.ResourcePods: resource.MustParse("10"), corev1.ResourceConfigMaps: resource.MustParse("5")}
 	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q", Namespace: "ns"}, Spec: corev1.ResourceQuotaSpec{Hard: h}}
 	if used != nil {
@@ -49,7 +58,7 @@ func quota(used corev1.ResourceList) *corev1.ResourceQuota {
 
 func TestSyncWritesUsage(t *testing.T) {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"}}
-	c, client := newTestController(t, quota(nil), pod("a", corev1.PodRunning, "", ""), cm)
+	c, client := newTestController(t, newQuota(nil), pod("a", corev1.PodRunning), cm)
 	if err := c.sync(context.Background(), "ns/q"); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +75,7 @@ func TestSyncWritesUsage(t *testing.T) {
 
 func TestSyncSkipsCurrentStatus(t *testing.T) {
 	used := corev1.ResourceList{corev1.ResourcePods: resource.MustParse("1"), corev1.ResourceConfigMaps: resource.MustParse("0")}
-	c, client := newTestController(t, quota(used), pod("a", corev1.PodRunning, "", ""))
+	c, client := newTestController(t, newQuota(used), pod("a", corev1.PodRunning))
 	if err := c.sync(context.Background(), "ns/q"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package resourcequota
+package quota
 
 import (
 	"strings"
@@ -8,9 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// podCounts says whether a pod still holds quota: not finished, and not
+// PodCounts says whether a pod still holds quota: not finished, and not
 // past the end of its deletion grace period.
-func podCounts(pod *corev1.Pod, now time.Time) bool {
+func PodCounts(pod *corev1.Pod, now time.Time) bool {
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		return false
 	}
@@ -135,9 +135,9 @@ func crossNamespaceAffinity(pod *corev1.Pod) bool {
 	return false
 }
 
-// scopes are a quota's scope requirements: spec.scopes (all Exists) and
+// Scopes are a quota's scope requirements: spec.scopes (all Exists) and
 // spec.scopeSelector's expressions.
-func scopes(q *corev1.ResourceQuota) []corev1.ScopedResourceSelectorRequirement {
+func Scopes(q *corev1.ResourceQuota) []corev1.ScopedResourceSelectorRequirement {
 	var out []corev1.ScopedResourceSelectorRequirement
 	for _, s := range q.Spec.Scopes {
 		out = append(out, corev1.ScopedResourceSelectorRequirement{ScopeName: s, Operator: corev1.ScopeSelectorOpExists})
@@ -148,8 +148,8 @@ func scopes(q *corev1.ResourceQuota) []corev1.ScopedResourceSelectorRequirement 
 	return out
 }
 
-// podMatches reports whether a pod falls within every scope requirement.
-func podMatches(pod *corev1.Pod, reqs []corev1.ScopedResourceSelectorRequirement) bool {
+// PodMatches reports whether a pod falls within every scope requirement.
+func PodMatches(pod *corev1.Pod, reqs []corev1.ScopedResourceSelectorRequirement) bool {
 	for _, r := range reqs {
 		if !podMatchesScope(pod, r) {
 			return false

@@ -1,4 +1,4 @@
-package resourcequota
+package quota
 
 import (
 	"strings"
@@ -8,24 +8,24 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// inventory is what a namespace holds, as far as quota is concerned.
-type inventory struct {
-	pods     []*corev1.Pod
-	services []*corev1.Service
-	pvcs     []*corev1.PersistentVolumeClaim
-	// counts holds object counts by "resource.group" (plain "resource" for core).
-	counts map[string]int
+// Inventory is what a namespace holds, as far as quota is concerned.
+type Inventory struct {
+	Pods     []*corev1.Pod
+	Services []*corev1.Service
+	PVCs     []*corev1.PersistentVolumeClaim
+	// Counts holds object counts by "resource.group" (plain "resource" for core).
+	Counts map[string]int
 }
 
 const storageClassSuffix = ".storageclass.storage.k8s.io/"
 
-// usage computes status.used for every resource named in hard. Scoped
+// Used computes status.used for every resource named in hard. Scoped
 // quotas only see pods in their scopes; anything else counts zero for them.
-func usage(hard corev1.ResourceList, reqs []corev1.ScopedResourceSelectorRequirement, inv inventory, now time.Time) corev1.ResourceList {
+func Used(hard corev1.ResourceList, reqs []corev1.ScopedResourceSelectorRequirement, inv Inventory, now time.Time) corev1.ResourceList {
 	used := corev1.ResourceList{}
 	var pods []*corev1.Pod
-	for _, p := range inv.pods {
-		if podCounts(p, now) && podMatches(p, reqs) {
+	for _, p := range inv.Pods {
+		if PodCounts(p, now) && PodMatches(p, reqs) {
 			pods = append(pods, p)
 		}
 	}
@@ -42,11 +42,11 @@ func usage(hard corev1.ResourceList, reqs []corev1.ScopedResourceSelectorRequire
 		}
 		switch {
 		case isServiceResource(name):
-			q = serviceUsage(inv.services, name)
+			q = serviceUsage(inv.Services, name)
 		case isClaimResource(name):
-			q = claimUsage(inv.pvcs, name)
+			q = claimUsage(inv.PVCs, name)
 		default:
-			if n, ok := countUsage(inv.counts, name); ok {
+			if n, ok := countUsage(inv.Counts, name); ok {
 				q = resource.NewQuantity(int64(n), resource.DecimalSI)
 				break
 			}

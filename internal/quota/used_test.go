@@ -1,4 +1,4 @@
-package resourcequota
+package quota
 
 import (
 	"testing"
@@ -47,21 +47,21 @@ func TestUsage(t *testing.T) {
 	class := "fast"
 	lb := &corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Port: 80}, {Port: 443}}}}
 	np := &corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Ports: []corev1.ServicePort{{Port: 80}}}}
-	inv := inventory{
-		pods: []*corev1.Pod{
+	inv := Inventory{
+		Pods: []*corev1.Pod{
 			pod("a", corev1.PodRunning, "500m", "1Gi"),
 			pod("b", corev1.PodPending, "250m", ""),
 			pod("done", corev1.PodSucceeded, "4", "8Gi"),
 			gone, job, withInit,
 		},
-		services: []*corev1.Service{lb, np, {}},
-		pvcs: []*corev1.PersistentVolumeClaim{
+		Services: []*corev1.Service{lb, np, {}},
+		PVCs: []*corev1.PersistentVolumeClaim{
 			{Spec: corev1.PersistentVolumeClaimSpec{StorageClassName: &class, Resources: corev1.VolumeResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("10Gi")}}}},
 			{Spec: corev1.PersistentVolumeClaimSpec{Resources: corev1.VolumeResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}}},
 		},
-		counts: map[string]int{"configmaps": 3, "deployments.apps": 2},
+		Counts: map[string]int{"configmaps": 3, "deployments.apps": 2},
 	}
 	tests := []struct {
 		name   string
@@ -97,7 +97,7 @@ func TestUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := usage(tt.hard, tt.scopes, inv, now)
+			got := Used(tt.hard, tt.scopes, inv, now)
 			if len(got) != len(tt.want) {
 				t.Fatalf("used = %v, want %v", got, tt.want)
 			}
