@@ -135,8 +135,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		}
 		return nil
 	}
-	// Background propagation: the garbage collector removes the pods.
-	policy := metav1.DeletePropagationBackground
+	// Foreground, as Kubernetes: the Job stays until the garbage collector
+	// has removed its pods, so its end is the end of its pods too.
+	policy := metav1.DeletePropagationForeground
 	err = c.client.BatchV1().Jobs(ns).Delete(ctx, name, metav1.DeleteOptions{
 		PropagationPolicy: &policy,
 		Preconditions:     &metav1.Preconditions{UID: &fresh.UID},

@@ -77,7 +77,7 @@ func TestSyncDeletesExpiredJob(t *testing.T) {
 		t.Fatalf("actions = %v", got)
 	}
 	opts := client.Actions()[1].(k8stesting.DeleteAction).GetDeleteOptions()
-	if *opts.PropagationPolicy != metav1.DeletePropagationBackground || *opts.Preconditions.UID != "u1" {
+	if *opts.PropagationPolicy != metav1.DeletePropagationForeground || *opts.Preconditions.UID != "u1" {
 		t.Fatalf("delete options = %+v", opts)
 	}
 }
