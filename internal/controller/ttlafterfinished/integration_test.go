@@ -2,6 +2,7 @@ package ttlafterfinished_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 )
 
 // TestIntegrationDeletesAfterTTL finishes a job by hand on a real server
-// and waits for the controller to delete it once its TTL has passed.
+// and waits for the controller to delete it once its TTL has passed: in the
+// foreground, so with no garbage collector in this server the job stays,
+// marked for deletion behind the foregroundDeletion finalizer.
 func TestIntegrationDeletesAfterTTL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
@@ -54,8 +57,11 @@ func TestIntegrationDeletesAfterTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := client.BatchV1().Jobs("default").Get(ctx, "pi", metav1.GetOptions{})
-		return apierrors.IsNotFound(err), nil
+		got, err := client.BatchV1().Jobs("default").Get(ctx, "pi", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return err == nil && got.DeletionTimestamp != nil && slices.Contains(got.Finalizers, metav1.FinalizerDeleteDependents), nil
 	})
 	if err != nil {
 		t.Fatal("finished job not deleted after its TTL")
