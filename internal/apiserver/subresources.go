@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,17 +8,14 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/bosun-dev/bosun/internal/apiserver/storage"
 	"github.com/bosun-dev/bosun/internal/registry"
 )
 
@@ -279,87 +275,6 @@ func setPodCondition(pod *corev1.Pod, c corev1.PodCondition) {
 		}
 	}
 	pod.Status.Conditions = append(pod.Status.Conditions, c)
-}
-
-var pdbGVR = schema.GroupVersionResource{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets"}
-
-// serveEviction deletes a pod unless a PodDisruptionBudget forbids it (429).
-func (s *Server) serveEviction(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
-	ctx := r.Context()
-	body, err := s.readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ev := &policyv1.Eviction{}
-	if len(body) > 0 {
-		if err := decodeOptionsBody(body, contentType(r), ev); err != nil {
-			s.writeError(w, r, apierrors.NewBadRequest("Eviction in version \"v1\" cannot be handled as a Eviction: "+err.Error()))
-			return
-		}
-	}
-	obj, err := s.get(ctx, res, info.Namespace, info.Name)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	pod := obj.(*corev1.Pod)
-	terminal := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-	if !terminal && pod.DeletionTimestamp == nil {
-		if err := s.checkDisruptionBudgets(ctx, pod); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	opts := ev.DeleteOptions
-	if opts == nil {
-		opts = &metav1.DeleteOptions{}
-	}
-	if _, _, err := s.delete(ctx, res, info.Namespace, info.Name, opts); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeObject(w, r, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess, Code: http.StatusCreated})
-}
-
-func (s *Server) checkDisruptionBudgets(ctx context.Context, pod *corev1.Pod) error {
-	res, ok := s.Lookup(pdbGVR)
-	if !ok {
-		return nil
-	}
-	list, err := s.store.List(ctx, s.prefix(res, pod.Namespace), storage.ListOptions{})
-	if err != nil {
-		return storageError(err, pdbGVR.GroupResource(), "")
-	}
-	for _, it := range list.Items {
-		pdb, ok := it.(*policyv1.PodDisruptionBudget)
-		if !ok || pdb.Spec.Selector == nil {
-			continue
-		}
-		sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
-		if err != nil || sel.Empty() || !sel.Matches(labels.Set(pod.Labels)) {
-			continue
-		}
-		// No Retry-After (0), as kube-apiserver: client-go would otherwise
-		// retry inside the call, and kubectl drain does its own waiting.
-		if pdb.Status.ObservedGeneration < pdb.Generation {
-			err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 0)
-			err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
-				Type:    policyv1.DisruptionBudgetCause,
-				Message: fmt.Sprintf("The disruption budget %s is still being processed by the server.", pdb.Name),
-			})
-			return err
-		}
-		if pdb.Status.DisruptionsAllowed < 1 {
-			err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 0)
-			err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
-				Type:    policyv1.DisruptionBudgetCause,
-				Message: fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently", pdb.Name, pdb.Status.DesiredHealthy, pdb.Status.CurrentHealthy),
-			})
-			return err
-		}
-	}
-	return nil
 }
 
 // Helpers to reach nested fields of typed objects through their unstructured form.

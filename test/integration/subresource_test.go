@@ -5,16 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -145,64 +142,6 @@ func TestPodBinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = pods.Get(c, "p", metav1.GetOptions{})
-	wantStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
-}
-
-func TestPodEviction(t *testing.T) {
-	c := ctx(t)
-	ns := newNamespace(t)
-	pods := shared.client.CoreV1().Pods(ns)
-	for _, n := range []string{"free", "guarded"} {
-		if _, err := pods.Create(c, pod(ns, n, map[string]string{"app": n}), metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := pods.EvictV1(c, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "free", Namespace: ns}}); err != nil {
-		t.Fatalf("evict: %v", err)
-	}
-	_, err := pods.Get(c, "free", metav1.GetOptions{})
-	wantStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
-
-	pdb := &policyv1.PodDisruptionBudget{
-		ObjectMeta: metav1.ObjectMeta{Name: "keep", Namespace: ns},
-		Spec: policyv1.PodDisruptionBudgetSpec{
-			MinAvailable: ptr.To(intstr.FromInt32(1)),
-			Selector:     &metav1.LabelSelector{MatchLabels: map[string]string{"app": "guarded"}},
-		},
-	}
-	if _, err := shared.client.PolicyV1().PodDisruptionBudgets(ns).Create(c, pdb, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("create pdb: %v", err)
-	}
-	// Refused at once with 429 and no Retry-After, so client-go does not
-	// retry inside the call (kubectl drain waits and retries itself).
-	start := time.Now()
-	err = pods.EvictV1(c, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "guarded", Namespace: ns}})
-	se := wantStatus(t, err, http.StatusTooManyRequests, metav1.StatusReasonTooManyRequests)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("eviction took %v: the client retried", d)
-	}
-	if se.ErrStatus.Details == nil || len(se.ErrStatus.Details.Causes) == 0 || se.ErrStatus.Details.Causes[0].Type != policyv1.DisruptionBudgetCause {
-		t.Errorf("details %+v, want a DisruptionBudget cause", se.ErrStatus.Details)
-	}
-	if _, err := pods.Get(c, "guarded", metav1.GetOptions{}); err != nil {
-		t.Errorf("guarded pod gone after refused eviction: %v", err)
-	}
-	// Once the budget's controller allows a disruption, the eviction goes through.
-	cur, err := shared.client.PolicyV1().PodDisruptionBudgets(ns).Get(c, "keep", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: cur.Generation, DisruptionsAllowed: 1, CurrentHealthy: 2, DesiredHealthy: 1, ExpectedPods: 2}
-	if _, err := shared.client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(c, cur, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("pdb status: %v", err)
-	}
-	if err := pods.EvictV1(c, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "guarded", Namespace: ns}}); err != nil {
-		t.Fatalf("evict with a disruption allowed: %v", err)
-	}
-	_, err = pods.Get(c, "guarded", metav1.GetOptions{})
-	wantStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
-
-	err = pods.EvictV1(c, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "absent", Namespace: ns}})
 	wantStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
 }
 
