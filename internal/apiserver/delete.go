@@ -217,10 +217,13 @@ func checkPreconditions(gr schema.GroupResource, name string, obj runtime.Object
 		return nil
 	}
 	m, _ := meta.Accessor(obj)
+	// The capitals are kube-apiserver's wording, which clients match on.
 	if p.UID != nil && *p.UID != m.GetUID() {
+		//lint:ignore ST1005 Kubernetes' exact message
 		return apierrors.NewConflict(gr, name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, m.GetUID()))
 	}
 	if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
+		//lint:ignore ST1005 Kubernetes' exact message
 		return apierrors.NewConflict(gr, name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, m.GetResourceVersion()))
 	}
 	return nil
