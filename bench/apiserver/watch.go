@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/bosun-dev/bosun/bench/internal/harness"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 )
+
+// fanoutPrefix starts the names of the ConfigMaps the watchers wait for.
+const fanoutPrefix = "fanout-"
 
 // arrival is one watcher seeing one ADDED event.
 type arrival struct {
@@ -63,7 +67,9 @@ func watchFanout(ctx context.Context, clients []kubernetes.Interface, ns string,
 				if ev.Type != watch.Added {
 					continue
 				}
-				if cm, ok := ev.Object.(*corev1.ConfigMap); ok {
+				// Controllers add their own ConfigMaps to every namespace
+				// (kube-root-ca.crt); only ours are measured.
+				if cm, ok := ev.Object.(*corev1.ConfigMap); ok && strings.HasPrefix(cm.Name, fanoutPrefix) {
 					select {
 					case arrivals <- arrival{name: cm.Name, at: time.Now()}:
 					case <-ctx.Done():
@@ -78,7 +84,7 @@ func watchFanout(ctx context.Context, clients []kubernetes.Interface, ns string,
 	c := clients[0].CoreV1().ConfigMaps(ns)
 	var delays []time.Duration
 	for i := range creates + 1 {
-		name := fmt.Sprintf("fanout-%03d", i)
+		name := fmt.Sprintf("%s%03d", fanoutPrefix, i)
 		t0 := time.Now()
 		if _, err := c.Create(ctx, configMap(name), metav1.CreateOptions{}); err != nil {
 			return nil, fmt.Errorf("create configmap %s/%s: %w", ns, name, err)
