@@ -151,6 +151,9 @@ func (s *Server) createWith(ctx context.Context, res *registry.Resource, obj run
 	if err := validateCreate(res, obj, m); err != nil {
 		return nil, err
 	}
+	if err := s.admitQuota(ctx, res, obj, nil, opts.dryRun); err != nil {
+		return nil, err
+	}
 	if track != nil {
 		obj = track(obj)
 	} else {

@@ -86,6 +86,11 @@ func (s *Server) update(ctx context.Context, res *registry.Resource, namespace, 
 		if err != nil {
 			return nil, err
 		}
+		if opts.subresource == "" && !opts.system {
+			if err := s.admitQuota(ctx, res, next, cur, opts.dryRun); err != nil {
+				return nil, err
+			}
+		}
 		if svc, ok := next.(*corev1.Service); ok && s.cfg.Services != nil && opts.subresource == "" {
 			release, err := s.cfg.Services.Allocate(svc, cur.(*corev1.Service), opts.dryRun)
 			if err != nil {
