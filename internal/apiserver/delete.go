@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -252,12 +253,46 @@ func (s *Server) serveDeleteCollection(w http.ResponseWriter, r *http.Request, i
 		s.writeError(w, r, err)
 		return
 	}
-	for _, it := range items {
-		m, _ := meta.Accessor(it)
-		if _, _, err := s.delete(r.Context(), res, m.GetNamespace(), m.GetName(), opts); err != nil && !apierrors.IsNotFound(err) {
-			s.writeError(w, r, err)
-			return
-		}
+	if err := s.deleteEach(r.Context(), res, items, opts); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.writeObject(w, r, http.StatusOK, list)
+}
+
+// deleteCollectionWorkers is how many deletes of one collection run at once:
+// a namespace of 10,000 pods deleted one etcd round trip after another
+// would take minutes.
+const deleteCollectionWorkers = 16
+
+// deleteEach deletes items concurrently; the first error (other than an
+// item already gone) stops the rest and is returned.
+func (s *Server) deleteEach(ctx context.Context, res *registry.Resource, items []runtime.Object, opts *metav1.DeleteOptions) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan runtime.Object)
+	var wg sync.WaitGroup
+	for range min(deleteCollectionWorkers, len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range next {
+				m, _ := meta.Accessor(it)
+				if _, _, err := s.delete(ctx, res, m.GetNamespace(), m.GetName(), opts); err != nil && !apierrors.IsNotFound(err) {
+					cancel(err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, it := range items {
+		select {
+		case next <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
 }

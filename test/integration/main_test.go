@@ -63,7 +63,7 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// startServer runs a server on loopback until stop is called, as
+// startServer runs an API server on loopback until stop is called, as
 // testenv.Start does; cfg names the data dir and, optionally, an etcd. The
 // advertise address keeps its default, the host's IP: the kubernetes
 // Service's endpoints may not point at loopback.
@@ -72,6 +72,11 @@ func startServer(cfg server.Config) (stop func(), err error) {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	cfg.BindAddress, cfg.Ready = "127.0.0.1", ready
+	if len(cfg.Components) == 0 {
+		// API tests see only their own writes: no scheduler or controllers
+		// (the namespace and CRD controllers run with the API server).
+		cfg.Components = []string{server.ComponentAPIServer}
+	}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {
 	case <-ready:
