@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
+	"github.com/bosun-dev/bosun/internal/controller/expectations"
 	"github.com/bosun-dev/bosun/internal/controller/history"
 )
 
@@ -40,7 +41,7 @@ type Controller struct {
 	history  history.Store
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
-	expect   *expectations
+	expect   *expectations.Expectations
 	backoff  *failureBackoff
 }
 
@@ -60,7 +61,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "daemonset"}),
-		expect:  newExpectations(),
+		expect:  expectations.New(),
 		backoff: newFailureBackoff(),
 	}
 	_, _ = sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -138,7 +139,7 @@ func (c *Controller) podChanged(obj any, adds, dels int) {
 		return
 	}
 	key := pod.Namespace + "/" + ref.Name
-	c.expect.observe(key, adds, dels)
+	c.expect.Observe(key, adds, dels)
 	c.queue.Add(key)
 }
 

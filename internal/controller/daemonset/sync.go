@@ -26,7 +26,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	shared, err := c.sets.DaemonSets(ns).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.expect.forget(key)
+		c.expect.Forget(key)
 		return nil
 	}
 	if err != nil {
@@ -59,7 +59,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		}
 	}
 	var applyErr error
-	if c.expect.satisfied(key, now) {
+	if c.expect.Satisfied(key, now) {
 		template, err := history.Template(revs.Update)
 		if err != nil {
 			return fmt.Errorf("read revision %s: %w", revs.Update.Name, err)
@@ -131,7 +131,7 @@ func (c *Controller) apply(ctx context.Context, key string, ds *appsv1.DaemonSet
 	if len(d.create) == 0 && len(d.remove) == 0 {
 		return nil
 	}
-	c.expect.expect(key, len(d.create), len(d.remove), c.clock.Now())
+	c.expect.Expect(key, len(d.create), len(d.remove), c.clock.Now())
 	for _, p := range d.failed {
 		c.queue.AddAfter(key, c.backoff.failed(key+"/"+nodeOf(p), c.clock.Now()))
 		c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedDaemonPod", "Found failed daemon pod %s/%s on node %s, will try to kill it", p.Namespace, p.Name, nodeOf(p))
@@ -140,7 +140,7 @@ func (c *Controller) apply(ctx context.Context, key string, ds *appsv1.DaemonSet
 	for _, node := range d.create {
 		pod, err := c.client.CoreV1().Pods(ds.Namespace).Create(ctx, newPod(ds, template, node, hash), metav1.CreateOptions{})
 		if err != nil {
-			c.expect.observe(key, 1, 0)
+			c.expect.Observe(key, 1, 0)
 			c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 			errs = append(errs, fmt.Errorf("create daemon pod on %s: %w", node, err))
 			continue
@@ -150,11 +150,11 @@ func (c *Controller) apply(ctx context.Context, key string, ds *appsv1.DaemonSet
 	for _, p := range d.remove {
 		err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
 		if apierrors.IsNotFound(err) {
-			c.expect.observe(key, 0, 1)
+			c.expect.Observe(key, 0, 1)
 			continue
 		}
 		if err != nil {
-			c.expect.observe(key, 0, 1)
+			c.expect.Observe(key, 0, 1)
 			c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 			errs = append(errs, fmt.Errorf("delete daemon pod %s/%s: %w", p.Namespace, p.Name, err))
 			continue

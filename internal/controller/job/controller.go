@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/expectations"
 )
 
 // Options tunes the controller; the zero value is Kubernetes' behaviour.
@@ -41,7 +43,7 @@ type Controller struct {
 	pods        listerscorev1.PodLister
 	synced      []cache.InformerSynced
 	queue       workqueue.TypedRateLimitingInterface[string]
-	expect      *expectations
+	expect      *expectations.Expectations
 }
 
 // New wires the controller to job and pod informers from factory.
@@ -64,7 +66,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "job"}),
-		expect: newExpectations(),
+		expect: expectations.New(),
 	}
 	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueueJob,
@@ -107,7 +109,7 @@ func (c *Controller) podChanged(obj any, adds, dels int) {
 		return
 	}
 	key := pod.Namespace + "/" + ref.Name
-	c.expect.observe(key, adds, dels)
+	c.expect.Observe(key, adds, dels)
 	c.queue.Add(key)
 }
 

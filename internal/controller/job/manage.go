@@ -163,12 +163,12 @@ func (c *Controller) apply(ctx context.Context, key string, job *batchv1.Job, p 
 	if len(indexes) == 0 && len(p.remove) == 0 {
 		return nil
 	}
-	c.expect.expect(key, len(indexes), len(p.remove), c.clock.Now())
+	c.expect.Expect(key, len(indexes), len(p.remove), c.clock.Now())
 	var errs []error
 	for _, ix := range indexes {
 		created, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, ix, failures[ix]), metav1.CreateOptions{})
 		if err != nil {
-			c.expect.observe(key, 1, 0)
+			c.expect.Observe(key, 1, 0)
 			c.recorder.Eventf(job, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 			errs = append(errs, fmt.Errorf("create pod for job %s: %w", key, err))
 			continue
@@ -185,17 +185,17 @@ func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Jo
 	var errs []error
 	for _, pod := range pods {
 		if err := c.releasePod(ctx, pod); err != nil {
-			c.expect.observe(key, 0, 1)
+			c.expect.Observe(key, 0, 1)
 			errs = append(errs, err)
 			continue
 		}
 		err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
 		if apierrors.IsNotFound(err) {
-			c.expect.observe(key, 0, 1)
+			c.expect.Observe(key, 0, 1)
 			continue
 		}
 		if err != nil {
-			c.expect.observe(key, 0, 1)
+			c.expect.Observe(key, 0, 1)
 			c.recorder.Eventf(job, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 			errs = append(errs, fmt.Errorf("delete pod %s/%s: %w", pod.Namespace, pod.Name, err))
 			continue

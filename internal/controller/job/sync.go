@@ -28,7 +28,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	shared, err := c.jobs.Jobs(ns).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.expect.forget(key)
+		c.expect.Forget(key)
 		return c.releaseOrphans(ctx, ns, name)
 	}
 	if err != nil {
@@ -87,7 +87,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		manageErr = errors.Join(c.deletePods(ctx, key, job, active)...)
 		sets.terminating += len(active)
 		active = nil
-	case c.expect.satisfied(key, now):
+	case c.expect.Satisfied(key, now):
 		if wait := remainingBackoff(sets.finished, now, c.backoffBase, c.backoffMax); wait > 0 {
 			c.queue.AddAfter(key, wait)
 			break
@@ -100,7 +100,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 
 	// Pods just created but not yet in the cache are active too, so
 	// status.active does not dip between syncs.
-	st.Active = int32(len(active)) + int32(c.expect.pendingAdds(key))
+	st.Active = int32(len(active)) + int32(c.expect.PendingAdds(key))
 	st.Ready = ptr.To(countReady(active))
 	st.Terminating = ptr.To(int32(sets.terminating))
 	c.finish(job, sets.terminating, mnow)
