@@ -1,0 +1,84 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+func newQueue() Queue {
+	return workqueue.NewTypedRateLimitingQueue(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](time.Millisecond, 10*time.Millisecond))
+}
+
+func TestNextRetriesErrorsAndPanicsThenForgets(t *testing.T) {
+	q := newQueue()
+	defer q.ShutDown()
+	calls := 0
+	sync := func(_ context.Context, key string) error {
+		calls++
+		switch calls {
+		case 1:
+			return errors.New("boom")
+		case 2:
+			panic("bad object")
+		}
+		return nil
+	}
+	q.Add("ns/a")
+	for i := 0; i < 3; i++ {
+		if !next(context.Background(), "test", q, sync) {
+			t.Fatal("queue quit early")
+		}
+	}
+	if calls != 3 {
+		t.Fatalf("calls = %d, want 3", calls)
+	}
+	if n := q.NumRequeues("ns/a"); n != 0 {
+		t.Fatalf("requeues after success = %d, want 0", n)
+	}
+	if q.Len() != 0 {
+		t.Fatalf("queue holds %d keys after success", q.Len())
+	}
+}
+
+func TestRunSyncsUntilContextEnds(t *testing.T) {
+	q := newQueue()
+	done := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		Run(ctx, "test", q, []cache.InformerSynced{func() bool { return true }}, 2,
+			func(_ context.Context, key string) error { done <- key; return nil })
+		close(stopped)
+	}()
+	Enqueue(q, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}})
+	select {
+	case key := <-done:
+		if key != "ns/p" {
+			t.Fatalf("key = %q", key)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no sync")
+	}
+	cancel()
+	<-stopped
+	if !q.ShuttingDown() {
+		t.Fatal("queue not shut down")
+	}
+}
+
+func TestEnqueueTombstone(t *testing.T) {
+	q := newQueue()
+	defer q.ShutDown()
+	Enqueue(q, cache.DeletedFinalStateUnknown{Key: "ns/gone"})
+	if key, _ := q.Get(); key != "ns/gone" {
+		t.Fatalf("key = %q", key)
+	}
+}
