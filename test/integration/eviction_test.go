@@ -2,6 +2,7 @@ package integration
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
 	"github.com/bosun-dev/bosun/internal/server"
@@ -22,7 +24,7 @@ import (
 // tests write PodDisruptionBudget status as the disruption controller
 // would, and nothing may rewrite it behind them.
 func TestEviction(t *testing.T) {
-	cs, _ := ownServer(t, server.Config{Components: []string{server.ComponentAPIServer}})
+	cs := apiServerOnly(t)
 	for name, test := range map[string]func(*testing.T, kubernetes.Interface){
 		"WithoutBudget":                     testEvictionWithoutBudget,
 		"TakesADisruption":                  testEvictionTakesADisruption,
@@ -33,6 +35,20 @@ func TestEviction(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { test(t, cs) })
 	}
+}
+
+// apiServerOnly starts a server running the API server alone and returns
+// an admin client without client-side throttling.
+func apiServerOnly(t *testing.T) kubernetes.Interface {
+	t.Helper()
+	dir := t.TempDir()
+	ownServer(t, server.Config{DataDir: dir, Components: []string{server.ComponentAPIServer}})
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(dir, "admin.kubeconfig"))
+	if err != nil {
+		t.Fatalf("load kubeconfig: %v", err)
+	}
+	cfg.QPS, cfg.Burst = 1000, 2000
+	return kubernetes.NewForConfigOrDie(cfg)
 }
 
 // apiNamespace creates a namespace for one test on cs.

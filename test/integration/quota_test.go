@@ -8,15 +8,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-
-	"github.com/bosun-dev/bosun/internal/server"
 )
 
 // TestQuota runs against a server of its own with no controllers: the
 // tests write ResourceQuota status as the quota controller would, and
 // what changes it afterwards is admission alone.
 func TestQuota(t *testing.T) {
-	cs, _ := ownServer(t, server.Config{Components: []string{server.ComponentAPIServer}})
+	cs := apiServerOnly(t)
 	for name, test := range map[string]func(*testing.T, kubernetes.Interface){
 		"CountsPods":             testQuotaCountsPods,
 		"StatusUnknown":          testQuotaStatusUnknown,
