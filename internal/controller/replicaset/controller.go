@@ -3,14 +3,10 @@ package replicaset
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersappsv1 "k8s.io/client-go/listers/apps/v1"
@@ -19,6 +15,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
 const (
@@ -83,64 +81,10 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 // Run waits for the caches, then syncs ReplicaSets with the given number of
 // workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	slog.Info("Starting controller", "controller", "replicaset")
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-	slog.Info("Stopping controller", "controller", "replicaset")
+	reconcile.Run(ctx, "replicaset", c.queue, c.synced, workers, c.sync)
 }
 
-func (c *Controller) worker(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	err := c.syncRecovered(ctx, key)
-	if err == nil {
-		c.queue.Forget(key)
-		return true
-	}
-	if apierrors.IsConflict(err) {
-		// Routine: the cache lagged behind a write; the retry reads it fresh.
-		slog.Debug("Requeue replica set after conflict", "replicaset", key, "err", err)
-	} else {
-		slog.Info("Requeue replica set after error", "replicaset", key, "err", err)
-	}
-	c.queue.AddRateLimited(key)
-	return true
-}
-
-// syncRecovered turns a panic in one sync into an error so that one bad
-// object cannot stop the worker.
-func (c *Controller) syncRecovered(ctx context.Context, key string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("sync replica set %s panicked: %v", key, r)
-		}
-	}()
-	return c.sync(ctx, key)
-}
-
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	c.queue.Add(key)
-}
+func (c *Controller) enqueue(obj any) { reconcile.Enqueue(c.queue, obj) }
 
 func (c *Controller) updateRS(old, cur any) {
 	if old.(*appsv1.ReplicaSet).ResourceVersion == cur.(*appsv1.ReplicaSet).ResourceVersion {

@@ -2,14 +2,10 @@ package statefulset
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersappsv1 "k8s.io/client-go/listers/apps/v1"
@@ -20,6 +16,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/bosun-dev/bosun/internal/controller/history"
+	"github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
 // Options tunes the controller.
@@ -79,11 +76,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	return c
 }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { reconcile.Enqueue(c.queue, obj) }
 
 func (c *Controller) podChanged(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
@@ -100,43 +93,5 @@ func (c *Controller) podChanged(obj any) {
 
 // Run syncs StatefulSets with workers goroutines until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.syncSafely(ctx, key); err != nil {
-		slog.Error("Sync statefulset failed", "statefulset", key, "err", err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
-}
-
-// syncSafely turns a panic in sync into an error, so one bad object cannot
-// take the whole control plane down.
-func (c *Controller) syncSafely(ctx context.Context, key string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic syncing %s: %v", key, r)
-		}
-	}()
-	return c.sync(ctx, key)
+	reconcile.Run(ctx, "statefulset", c.queue, c.synced, workers, c.sync)
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersbatchv1 "k8s.io/client-go/listers/batch/v1"
@@ -17,6 +15,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
 // Options tunes the controller.
@@ -71,34 +71,7 @@ func (c *Controller) enqueue(obj any) {
 
 // Run deletes expired jobs with workers goroutines until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.syncSafely(ctx, key); err != nil {
-		slog.Error("Clean up finished job failed", "job", key, "err", err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
+	reconcile.Run(ctx, "ttlafterfinished", c.queue, []cache.InformerSynced{c.synced}, workers, c.sync)
 }
 
 // sync deletes the job if its TTL has run out, or requeues it for when it
@@ -147,15 +120,4 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	slog.Info("Deleted finished job past its TTL", "job", key)
 	return nil
-}
-
-// syncSafely turns a panic in sync into an error, so one bad object cannot
-// take the whole control plane down.
-func (c *Controller) syncSafely(ctx context.Context, key string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic syncing %s: %v", key, r)
-		}
-	}()
-	return c.sync(ctx, key)
 }
