@@ -52,6 +52,7 @@ func TestCharge(t *testing.T) {
 		{"pod", schema.GroupResource{Resource: "pods"}, pod("a", "", "500m", "1Gi"), nil,
 			list("pods", "1", "count/pods", "1", "requests.cpu", "500m", "limits.memory", "1Gi")},
 		{"pod outside scope", schema.GroupResource{Resource: "pods"}, pod("a", "", "500m", ""), terminating, list()},
+		{"finished pod", schema.GroupResource{Resource: "pods"}, pod("a", corev1.PodSucceeded, "500m", ""), nil, list("count/pods", "1")},
 		{"pod in scope", schema.GroupResource{Resource: "pods"}, job, terminating,
 			list("pods", "1", "count/pods", "1", "requests.cpu", "1", "limits.memory", "1Gi")},
 		{"service", schema.GroupResource{Resource: "services"}, np, nil, list("services", "1", "services.nodeports", "2")},

@@ -23,13 +23,23 @@ const storageClassSuffix = ".storageclass.storage.k8s.io/"
 // quotas only see pods in their scopes; anything else counts zero for them.
 func Used(hard corev1.ResourceList, reqs []corev1.ScopedResourceSelectorRequirement, inv Inventory, now time.Time) corev1.ResourceList {
 	used := corev1.ResourceList{}
-	var pods []*corev1.Pod
+	// "pods" and compute resources count live pods; count/pods, like every
+	// object count, counts what is stored, finished pods included.
+	var pods, stored []*corev1.Pod
 	for _, p := range inv.Pods {
-		if PodCounts(p, now) && PodMatches(p, reqs) {
+		if !PodMatches(p, reqs) {
+			continue
+		}
+		stored = append(stored, p)
+		if PodCounts(p, now) {
 			pods = append(pods, p)
 		}
 	}
 	for name := range hard {
+		if name == "count/pods" {
+			used[name] = normalize(*resource.NewQuantity(int64(len(stored)), resource.DecimalSI), hard[name])
+			continue
+		}
 		q := resource.NewQuantity(0, resource.DecimalSI)
 		if len(reqs) > 0 {
 			for _, p := range pods {

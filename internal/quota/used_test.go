@@ -70,7 +70,7 @@ func TestUsage(t *testing.T) {
 		want   map[string]string
 	}{
 		{name: "counts", hard: hard("pods", "count/pods", "configmaps", "count/configmaps", "count/deployments.apps", "count/widgets.example.com"),
-			want: map[string]string{"pods": "4", "count/pods": "4", "configmaps": "3", "count/configmaps": "3", "count/deployments.apps": "2", "count/widgets.example.com": "0"}},
+			want: map[string]string{"pods": "4", "count/pods": "6", "configmaps": "3", "count/configmaps": "3", "count/deployments.apps": "2", "count/widgets.example.com": "0"}},
 		{name: "compute over non-terminal pods, init containers by max",
 			hard: corev1.ResourceList{"requests.cpu": resource.MustParse("10"), "cpu": resource.MustParse("10"),
 				"limits.memory": resource.MustParse("10Gi"), "requests.memory": resource.MustParse("10Gi")},
