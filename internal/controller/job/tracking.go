@@ -3,6 +3,8 @@ package job
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -116,6 +118,8 @@ func (c *Controller) track(ctx context.Context, job *batchv1.Job, sets podSets) 
 		job = updated
 		st, u = &job.Status, job.Status.UncountedTerminatedPods
 	}
+	// By name, so a retry after a failure walks the same order.
+	slices.SortFunc(sets.toCount, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
 	for _, p := range sets.toCount {
 		if err := c.releasePod(ctx, p); err != nil {
 			return nil, nil, err
