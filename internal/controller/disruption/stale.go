@@ -41,22 +41,6 @@ func (c *Controller) enqueueStale(obj any) {
 	}
 }
 
-func (c *Controller) staleWorker(ctx context.Context) {
-	for {
-		key, quit := c.stale.Get()
-		if quit {
-			return
-		}
-		if err := c.syncStale(ctx, key); err != nil {
-			slog.Info("Clearing stale pod disruption failed, retrying", "pod", key, "err", err)
-			c.stale.AddRateLimited(key)
-		} else {
-			c.stale.Forget(key)
-		}
-		c.stale.Done(key)
-	}
-}
-
 // syncStale sets a stale DisruptionTarget condition to False.
 func (c *Controller) syncStale(ctx context.Context, key string) error {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)

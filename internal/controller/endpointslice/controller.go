@@ -2,13 +2,10 @@ package endpointslice
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listerscorev1 "k8s.io/client-go/listers/core/v1"
@@ -16,6 +13,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+
+	workloop "github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
 // Controller is the EndpointSlice controller.
@@ -88,11 +87,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	return c
 }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { workloop.Enqueue(c.queue, obj) }
 
 func (c *Controller) enqueueSliceService(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
@@ -155,28 +150,6 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 		return
 	}
 	c.enqueueLeftovers()
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
+	workloop.Workers(ctx, "endpointslice", c.queue, workers, c.sync)
 	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		slog.Info("Syncing endpoint slices failed, retrying", "service", key, "err", err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
 }

@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
 // Options tunes the controller; zero values take the defaults named.
@@ -118,9 +120,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 		return
 	}
 	slog.Info("Starting node lifecycle controller", "gracePeriod", c.opts.NodeMonitorGracePeriod, "monitorPeriod", c.opts.NodeMonitorPeriod)
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
+	reconcile.Workers(ctx, "nodelifecycle", c.queue, workers, c.sync)
 	wait.UntilWithContext(ctx, func(context.Context) {
 		nodes, err := c.nodes.List(labels.Everything())
 		if err != nil {
@@ -130,24 +130,4 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 			c.queue.Add(n.Name)
 		}
 	}, c.opts.NodeMonitorPeriod)
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		slog.Warn("Node sync failed", "node", key, "err", err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
 }
