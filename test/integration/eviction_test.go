@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,7 @@ func TestEviction(t *testing.T) {
 		"Refusals":                          testEvictionRefusals,
 		"OfUnhealthyPods":                   testEvictionOfUnhealthyPods,
 		"BodyMustNameThePod":                testEvictionBodyMustNameThePod,
+		"Racing":                            testEvictionRacing,
 	} {
 		t.Run(name, func(t *testing.T) { test(t, cs) })
 	}
@@ -316,5 +319,42 @@ func testEvictionBodyMustNameThePod(t *testing.T, cs kubernetes.Interface) {
 	se := wantStatus(t, err, http.StatusBadRequest, metav1.StatusReasonBadRequest)
 	if se.ErrStatus.Message != "name in URL does not match name in Eviction object" {
 		t.Errorf("message %q", se.ErrStatus.Message)
+	}
+}
+
+// Evictions racing for the budget's last disruption: exactly one wins.
+func testEvictionRacing(t *testing.T, cs kubernetes.Interface) {
+	ns := apiNamespace(t, cs)
+	web := map[string]string{"app": "web"}
+	for i := range 5 {
+		runningPod(t, cs, ns, fmt.Sprintf("p%d", i), web, true)
+	}
+	budget(t, cs, ns, "keep", "web", policyv1.PodDisruptionBudgetStatus{DisruptionsAllowed: 1, CurrentHealthy: 5, DesiredHealthy: 4, ExpectedPods: 5})
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- evict(t, cs, ns, fmt.Sprintf("p%d", i), nil)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	evicted := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			evicted++
+		case !apierrors.IsTooManyRequests(err):
+			t.Errorf("evict: %v", err)
+		}
+	}
+	if evicted != 1 {
+		t.Errorf("%d evictions went through, want 1", evicted)
+	}
+	p, err := cs.PolicyV1().PodDisruptionBudgets(ns).Get(ctx(t), "keep", metav1.GetOptions{})
+	if err != nil || p.Status.DisruptionsAllowed != 0 || len(p.Status.DisruptedPods) != 1 {
+		t.Errorf("budget after the race: %v %+v", err, p.Status)
 	}
 }

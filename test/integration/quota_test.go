@@ -1,10 +1,13 @@
 package integration
 
 import (
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -19,6 +22,7 @@ func TestQuota(t *testing.T) {
 		"CountsPods":             testQuotaCountsPods,
 		"StatusUnknown":          testQuotaStatusUnknown,
 		"MustSpecify":            testQuotaMustSpecify,
+		"RacingCreates":          testQuotaRacingCreates,
 		"ObjectCounts":           testQuotaObjectCounts,
 		"ServiceUpdate":          testQuotaServiceUpdate,
 		"Scopes":                 testQuotaScopes,
@@ -200,4 +204,36 @@ func testQuotaScopes(t *testing.T, cs kubernetes.Interface) {
 		t.Fatalf("create outside the scope: %v", err)
 	}
 	wantUsed(t, cs, ns, "besteffort", resources("pods", "0"))
+}
+
+// Creates racing for the last units get exactly as many as the quota has:
+// each charge is written with the quota's resourceVersion.
+func testQuotaRacingCreates(t *testing.T, cs kubernetes.Interface) {
+	ns := apiNamespace(t, cs)
+	newResourceQuota(t, cs, ns, "q", resources("configmaps", "3"), resources("configmaps", "0"))
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cs.CoreV1().ConfigMaps(ns).Create(ctx(t), configMap(ns, fmt.Sprintf("c%d", i), nil), metav1.CreateOptions{})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	created := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case !apierrors.IsForbidden(err):
+			t.Errorf("create: %v", err)
+		}
+	}
+	if created != 3 {
+		t.Errorf("created %d configmaps, want 3", created)
+	}
+	wantUsed(t, cs, ns, "q", resources("configmaps", "3"))
 }
