@@ -2,13 +2,9 @@ package cronjob
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersbatchv1 "k8s.io/client-go/listers/batch/v1"
@@ -16,6 +12,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
 // Options tunes the controller.
@@ -69,11 +67,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	return c
 }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { reconcile.Enqueue(c.queue, obj) }
 
 // jobChanged enqueues the CronJob that controls a job.
 func (c *Controller) jobChanged(obj any) {
@@ -91,47 +85,15 @@ func (c *Controller) jobChanged(obj any) {
 
 // Run syncs CronJobs with workers goroutines until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
+	reconcile.Run(ctx, "cronjob", c.queue, c.synced, workers, c.syncAndWake)
 }
 
-func (c *Controller) worker(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	requeue, err := c.syncSafely(ctx, key)
-	if err != nil {
-		slog.Error("Sync cronjob failed", "cronjob", key, "err", err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	if requeue > 0 {
+// syncAndWake syncs key and, on success, requeues it for the next schedule
+// time sync computed, since no informer event marks that moment.
+func (c *Controller) syncAndWake(ctx context.Context, key string) error {
+	requeue, err := c.sync(ctx, key)
+	if err == nil && requeue > 0 {
 		c.queue.AddAfter(key, requeue)
 	}
-	return true
-}
-
-// syncSafely turns a panic in sync into an error, so one bad object cannot
-// take the whole control plane down.
-func (c *Controller) syncSafely(ctx context.Context, key string) (requeue time.Duration, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic syncing %s: %v", key, r)
-		}
-	}()
-	return c.sync(ctx, key)
+	return err
 }
