@@ -55,15 +55,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			}
 		},
 	})
-	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.jobChanged,
-		UpdateFunc: func(old, cur any) {
-			if old.(*batchv1.Job).ResourceVersion != cur.(*batchv1.Job).ResourceVersion {
-				c.jobChanged(cur)
-			}
-		},
-		DeleteFunc: c.jobChanged,
-	})
+	_, _ = jobs.Informer().AddEventHandler(reconcile.Handler(c.jobChanged))
 	return c
 }
 

@@ -61,15 +61,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		expect:  expectations.New(),
 		backoff: newFailureBackoff(),
 	}
-	_, _ = sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue,
-		UpdateFunc: func(old, cur any) {
-			if old.(*appsv1.DaemonSet).ResourceVersion != cur.(*appsv1.DaemonSet).ResourceVersion {
-				c.enqueue(cur)
-			}
-		},
-		DeleteFunc: c.enqueue,
-	})
+	_, _ = sets.Informer().AddEventHandler(reconcile.Handler(c.enqueue))
 	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { c.podChanged(obj, 1, 0) },
 		UpdateFunc: func(old, cur any) {

@@ -53,15 +53,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "deployment"}),
 	}
-	_, _ = dInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue,
-		UpdateFunc: func(old, cur any) {
-			if old.(*appsv1.Deployment).ResourceVersion != cur.(*appsv1.Deployment).ResourceVersion {
-				c.enqueue(cur)
-			}
-		},
-		DeleteFunc: c.enqueue,
-	})
+	_, _ = dInf.Informer().AddEventHandler(reconcile.Handler(c.enqueue))
 	_, _ = rsInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.addReplicaSet,
 		UpdateFunc: c.updateReplicaSet,

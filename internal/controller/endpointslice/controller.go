@@ -44,15 +44,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "endpoint_slice"}),
 	}
-	_, _ = svcInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue,
-		UpdateFunc: func(old, cur any) {
-			if old.(*corev1.Service).ResourceVersion != cur.(*corev1.Service).ResourceVersion {
-				c.enqueue(cur)
-			}
-		},
-		DeleteFunc: c.enqueue,
-	})
+	_, _ = svcInf.Informer().AddEventHandler(workloop.Handler(c.enqueue))
 	_, _ = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueuePodServices,
 		UpdateFunc: func(old, cur any) {

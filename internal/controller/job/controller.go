@@ -66,15 +66,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "job"}),
 		expect: expectations.New(),
 	}
-	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueueJob,
-		UpdateFunc: func(old, cur any) {
-			if old.(*batchv1.Job).ResourceVersion != cur.(*batchv1.Job).ResourceVersion {
-				c.enqueueJob(cur)
-			}
-		},
-		DeleteFunc: c.enqueueJob,
-	})
+	_, _ = jobs.Informer().AddEventHandler(reconcile.Handler(c.enqueueJob))
 	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { c.podChanged(obj, 1, 0) },
 		UpdateFunc: func(old, cur any) {

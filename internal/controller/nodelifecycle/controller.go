@@ -76,15 +76,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	_ = pods.Informer().AddIndexers(cache.Indexers{byNode: func(obj any) ([]string, error) {
 		return []string{obj.(*corev1.Pod).Spec.NodeName}, nil
 	}})
-	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueueNode,
-		UpdateFunc: func(old, cur any) {
-			if old.(*corev1.Node).ResourceVersion != cur.(*corev1.Node).ResourceVersion {
-				c.enqueueNode(cur)
-			}
-		},
-		DeleteFunc: c.enqueueNode,
-	})
+	_, _ = nodes.Informer().AddEventHandler(reconcile.Handler(c.enqueueNode))
 	_, _ = leases.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueueLease,
 		UpdateFunc: func(old, cur any) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
@@ -88,4 +89,19 @@ func Enqueue(queue Queue, obj any) {
 		return
 	}
 	queue.Add(key)
+}
+
+// Handler calls fn on every add and delete, and on updates that changed
+// the object: a periodic resync redelivers unchanged objects, which would
+// only repeat a sync that already ran.
+func Handler(fn func(obj any)) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: fn,
+		UpdateFunc: func(old, cur any) {
+			if old.(metav1.Object).GetResourceVersion() != cur.(metav1.Object).GetResourceVersion() {
+				fn(cur)
+			}
+		},
+		DeleteFunc: fn,
+	}
 }

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,5 +81,19 @@ func TestEnqueueTombstone(t *testing.T) {
 	Enqueue(q, cache.DeletedFinalStateUnknown{Key: "ns/gone"})
 	if key, _ := q.Get(); key != "ns/gone" {
 		t.Fatalf("key = %q", key)
+	}
+}
+
+func TestHandlerSkipsResync(t *testing.T) {
+	var got []string
+	h := Handler(func(obj any) { got = append(got, obj.(*corev1.Pod).ResourceVersion) })
+	v1 := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ResourceVersion: "1"}}
+	v2 := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ResourceVersion: "2"}}
+	h.OnAdd(v1, false)
+	h.OnUpdate(v1, v1)
+	h.OnUpdate(v1, v2)
+	h.OnDelete(v2)
+	if want := []string{"1", "2", "2"}; !slices.Equal(got, want) {
+		t.Fatalf("calls = %v, want %v", got, want)
 	}
 }

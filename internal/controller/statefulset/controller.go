@@ -55,24 +55,8 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "statefulset"}),
 	}
-	_, _ = sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue,
-		UpdateFunc: func(old, cur any) {
-			if old.(*appsv1.StatefulSet).ResourceVersion != cur.(*appsv1.StatefulSet).ResourceVersion {
-				c.enqueue(cur)
-			}
-		},
-		DeleteFunc: c.enqueue,
-	})
-	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.podChanged,
-		UpdateFunc: func(old, cur any) {
-			if old.(*corev1.Pod).ResourceVersion != cur.(*corev1.Pod).ResourceVersion {
-				c.podChanged(cur)
-			}
-		},
-		DeleteFunc: c.podChanged,
-	})
+	_, _ = sets.Informer().AddEventHandler(reconcile.Handler(c.enqueue))
+	_, _ = pods.Informer().AddEventHandler(reconcile.Handler(c.podChanged))
 	return c
 }
 

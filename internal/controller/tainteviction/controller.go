@@ -62,15 +62,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	_ = pods.Informer().AddIndexers(cache.Indexers{byNode: func(obj any) ([]string, error) {
 		return []string{obj.(*corev1.Pod).Spec.NodeName}, nil
 	}})
-	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueuePod,
-		UpdateFunc: func(old, cur any) {
-			if old.(*corev1.Pod).ResourceVersion != cur.(*corev1.Pod).ResourceVersion {
-				c.enqueuePod(cur)
-			}
-		},
-		DeleteFunc: c.enqueuePod,
-	})
+	_, _ = pods.Informer().AddEventHandler(reconcile.Handler(c.enqueuePod))
 	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueueNodePods,
 		UpdateFunc: func(old, cur any) {
