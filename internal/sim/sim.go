@@ -29,6 +29,9 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	// queue behind client-side throttling.
 	cfg.QPS, cfg.Burst = 5000, 10000
 	cfg.UserAgent = "bosun-sim"
+	// Protobuf, as kubelet speaks: a tenth of JSON's decoding cost per pod.
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
