@@ -142,6 +142,10 @@ func startCluster(ctx context.Context, out io.Writer, bin string, n int, serverA
 	if err != nil {
 		return nil, nil, errors.Join(err, stop())
 	}
+	// The bench watches every pod on the same cores as the cluster; protobuf
+	// keeps its own share small.
+	rc.ContentType = "application/vnd.kubernetes.protobuf"
+	rc.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	c, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, nil, errors.Join(err, stop())
