@@ -247,12 +247,24 @@ func run(ctx context.Context, out io.Writer, opts options, rep *harness.Report) 
 		}); err != nil {
 			return err
 		}
-		label := fmt.Sprintf("server RSS, %d pods stored", sz.pods)
-		rep.Add(harness.Figure{Name: label, Value: harness.MiB(mem.RSS), Target: "< 400 MiB", Pass: mem.RSS < 400<<20})
+		if len(names) == 0 {
+			label := fmt.Sprintf("server RSS, %d pods stored", sz.pods)
+			rep.Add(harness.Figure{Name: label, Value: harness.MiB(mem.RSS), Target: "< 400 MiB", Pass: mem.RSS < 400<<20})
+		} else {
+			label := fmt.Sprintf("server RSS, %d pods + %d ConfigMaps stored", sz.pods, len(names))
+			rep.Add(harness.Figure{Name: label, Value: harness.MiB(mem.RSS)})
+		}
 		rep.Add(harness.Figure{Name: "server RSS: anonymous / file-backed", Value: harness.MiB(mem.Anon) + " / " + harness.MiB(mem.File)})
 		rep.Add(harness.Figure{Name: "server peak RSS (VmHWM) so far", Value: harness.MiB(mem.Peak)})
 		if err := serverFigures(ctx, admin, rep); err != nil {
 			return err
+		}
+		if len(names) > 0 {
+			// The create phase left its ConfigMaps stored; the figure asks
+			// for a server holding the pods, so a fresh one is measured.
+			if err := podsOnlyRSS(ctx, out, opts, rep); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -299,5 +311,55 @@ func coldStart(out io.Writer, bin string, n int, rep *harness.Report) error {
 	ds = harness.Sorted(ds)
 	rep.Latency("cold start to /readyz: median", harness.Quantile(ds, 0.5), "<", 1500*time.Millisecond)
 	rep.Latency("cold start to /readyz: max", harness.Quantile(ds, 1), "<", 1500*time.Millisecond)
+	return nil
+}
+
+// podsOnlyRSS measures the resident memory of a fresh API server that holds
+// sz.pods pods and nothing else of the bench's.
+func podsOnlyRSS(ctx context.Context, out io.Writer, opts options, rep *harness.Report) (err error) {
+	sz := opts.sizes
+	var srv *harness.Server
+	var mem harness.Memory
+	err = harness.Phase(out, fmt.Sprintf("fresh server: storing %d pods, letting it settle, reading its memory", sz.pods), func() error {
+		var err error
+		if srv, err = harness.StartServer(opts.bosun, "--components", "apiserver"); err != nil {
+			return err
+		}
+		if _, err = srv.WaitReady(time.Now(), 60*time.Second); err != nil {
+			return err
+		}
+		rc, err := harness.ClientConfig(srv.Kubeconfig())
+		if err != nil {
+			return err
+		}
+		admin, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			return err
+		}
+		if err := ensureNamespace(ctx, admin, "bench-pods"); err != nil {
+			return err
+		}
+		clients, err := clientsets(protobufConfig(rc), sz.podClients, true)
+		if err != nil {
+			return err
+		}
+		if err := storePods(ctx, clients, "bench-pods", sz.pods); err != nil {
+			return err
+		}
+		select {
+		case <-time.After(3 * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		mem, err = srv.Memory()
+		return err
+	})
+	if srv != nil {
+		err = errors.Join(err, srv.Stop())
+	}
+	if err != nil {
+		return err
+	}
+	rep.Add(harness.Figure{Name: fmt.Sprintf("server RSS, %d pods stored", sz.pods), Value: harness.MiB(mem.RSS), Target: "< 400 MiB", Pass: mem.RSS < 400<<20})
 	return nil
 }
