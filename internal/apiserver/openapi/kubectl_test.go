@@ -62,7 +62,7 @@ func discoveryServer(t *testing.T, s *Service, rs []*registry.Resource) *httptes
 func TestKubectlExplain(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		t.Skip("kubectl not installed")
+		t.Fatalf("kubectl not on PATH (make deps-test installs it): %v", err)
 	}
 	rs := append(builtinResources(t), widgetResource())
 	s := New(testScheme)

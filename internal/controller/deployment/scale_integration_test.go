@@ -13,12 +13,13 @@ import (
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
-// TestRollout1000 times a 1,000-replica rollout to a new image with 25%
-// surge. It loads the machine for a while, so it runs only when
-// BOSUN_SCALE_TEST is set.
-func TestRollout1000(t *testing.T) {
-	if os.Getenv("BOSUN_SCALE_TEST") == "" {
-		t.Skip("set BOSUN_SCALE_TEST=1 to run")
+// TestRolloutAtScale rolls a large Deployment to a new image with 25%
+// surge and checks it completes: 200 replicas, or 1,000 with
+// BOSUN_SCALE_TEST=full. How fast is bench/controlplane's figure.
+func TestRolloutAtScale(t *testing.T) {
+	n := int32(200)
+	if os.Getenv("BOSUN_SCALE_TEST") == "full" {
+		n = 1000
 	}
 	env := testenv.Start(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -27,7 +28,6 @@ func TestRollout1000(t *testing.T) {
 	startControllers(ctx, t, client)
 	fakeKubelet(ctx, t, client, "default")
 
-	n := int32(1000)
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "big", Namespace: "default"},
 		Spec: appsv1.DeploymentSpec{
@@ -61,7 +61,7 @@ func TestRollout1000(t *testing.T) {
 		return 0
 	}
 	waitDone("initial rollout")
-	t.Logf("1000 replicas ready after %v", time.Since(start))
+	t.Logf("%d replicas ready after %v", n, time.Since(start))
 
 	cur, err := deployments.Get(ctx, "big", metav1.GetOptions{})
 	if err != nil {
@@ -72,8 +72,5 @@ func TestRollout1000(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := waitDone("rollout to img:2")
-	t.Logf("rolled 1000 replicas to a new image in %v", took)
-	if took > 30*time.Second {
-		t.Errorf("rollout took %v, want under 30s", took)
-	}
+	t.Logf("rolled %d replicas to a new image in %v", n, took)
 }
