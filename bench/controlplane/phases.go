@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/bosun-dev/bosun/bench/internal/harness"
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // bench is what every phase works with.
@@ -136,7 +137,7 @@ func (b *bench) nodeFailure(ctx context.Context) error {
 		err := waitFor(ctx, 3*time.Minute, "replacements Ready", func() (bool, error) {
 			ready := 0
 			for _, p := range b.t.pods(ns) {
-				if p.Spec.NodeName != victim && p.DeletionTimestamp == nil && podReady(p) {
+				if p.Spec.NodeName != victim && p.DeletionTimestamp == nil && podstatus.Ready(p) {
 					ready++
 				}
 			}

@@ -88,12 +88,3 @@ func (t *tracker) pods(ns string) []*corev1.Pod {
 	}
 	return out
 }
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/bosun-dev/bosun/internal/podstatus"
 	"github.com/bosun-dev/bosun/internal/registry"
 )
 
@@ -108,7 +109,7 @@ func (s *Server) evict(ctx context.Context, res *registry.Resource, ns, name str
 		}
 		return err
 	}
-	if !podReady(pod) && unhealthyMayGo(pdb) {
+	if !podstatus.Ready(pod) && unhealthyMayGo(pdb) {
 		err := s.disruptAndDelete(ctx, res, ns, name, withVersion(opts, pod.ResourceVersion))
 		if apierrors.IsConflict(err) && !hasVersion(opts) {
 			// The pod changed since it was judged unhealthy: the client
@@ -153,15 +154,6 @@ func withVersion(opts *metav1.DeleteOptions, rv string) *metav1.DeleteOptions {
 	}
 	out.Preconditions.ResourceVersion = &rv
 	return out
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // disruptAndDelete marks the pod with the DisruptionTarget condition, so

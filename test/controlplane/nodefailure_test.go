@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // Pods of a node that stops renewing its Lease are evicted after their
@@ -42,7 +44,7 @@ func TestNodeFailureReplacesPods(t *testing.T) {
 		}
 		ready := 0
 		for _, p := range pods.Items {
-			if p.Spec.NodeName != victim && p.DeletionTimestamp == nil && isReady(&p) {
+			if p.Spec.NodeName != victim && p.DeletionTimestamp == nil && podstatus.Ready(&p) {
 				ready++
 			}
 		}
@@ -59,13 +61,4 @@ func TestNodeFailureReplacesPods(t *testing.T) {
 	if !tainted {
 		t.Errorf("failed node's taints %v, want %s:NoExecute", node.Spec.Taints, corev1.TaintNodeUnreachable)
 	}
-}
-
-func isReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

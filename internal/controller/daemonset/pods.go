@@ -7,6 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 var controllerKind = appsv1.SchemeGroupVersion.WithKind("DaemonSet")
@@ -67,27 +69,12 @@ func nodeOf(p *corev1.Pod) string {
 	return ""
 }
 
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // available is ready for at least minReadySeconds.
 func available(p *corev1.Pod, minReady int32, now time.Time) bool {
 	if p.DeletionTimestamp != nil {
 		return false
 	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue &&
-				!c.LastTransitionTime.Add(time.Duration(minReady)*time.Second).After(now)
-		}
-	}
-	return false
+	return podstatus.ReadyFor(p, time.Duration(minReady)*time.Second, now)
 }
 
 func updated(p *corev1.Pod, hash string) bool {

@@ -6,6 +6,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // computeStatus counts nodes the way kubectl rollout status reads them:
@@ -31,7 +33,7 @@ func computeStatus(ds *appsv1.DaemonSet, nodes []nodeState, hash string, now tim
 		var isUpdated, isReady, isAvailable bool
 		for _, p := range n.pods {
 			isUpdated = isUpdated || updated(p, hash)
-			isReady = isReady || podReady(p)
+			isReady = isReady || podstatus.Ready(p)
 			isAvailable = isAvailable || available(p, ds.Spec.MinReadySeconds, now)
 		}
 		if isUpdated {

@@ -7,6 +7,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // DeletionTimeout is how long an evicted pod may stay in
@@ -76,20 +78,11 @@ func healthy(pods []*corev1.Pod, disruptedPods map[string]metav1.Time, now time.
 		if t, ok := disruptedPods[pod.Name]; ok && t.Add(DeletionTimeout).After(now) {
 			continue
 		}
-		if podReady(pod) {
+		if podstatus.Ready(pod) {
 			n++
 		}
 	}
 	return n
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // nextStatus is the budget's status for its pods and expected/desired

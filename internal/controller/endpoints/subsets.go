@@ -9,21 +9,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // maxAddresses is the number of addresses Kubernetes keeps in one Endpoints
 // object; the rest are only in EndpointSlices.
 const maxAddresses = 1000
-
-// podReady reports the pod's Ready condition.
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
 
 // included says whether a pod belongs in Endpoints at all: it needs an IP,
 // must not be terminating (unless the Service publishes not-ready addresses)
@@ -95,7 +87,7 @@ func buildSubsets(svc *corev1.Service, pods []*corev1.Pod) ([]corev1.EndpointSub
 		if !included(pod, svc.Spec.PublishNotReadyAddresses) {
 			continue
 		}
-		e := entry{addr: address(pod, svc), ready: svc.Spec.PublishNotReadyAddresses || podReady(pod)}
+		e := entry{addr: address(pod, svc), ready: svc.Spec.PublishNotReadyAddresses || podstatus.Ready(pod)}
 		for i := range svc.Spec.Ports {
 			sp := &svc.Spec.Ports[i]
 			port, err := findPort(pod, sp)

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 const (
@@ -46,7 +48,7 @@ func desired(svc *corev1.Service, pods []*corev1.Pod, zone func(node string) str
 }
 
 func endpoint(svc *corev1.Service, pod *corev1.Pod, ip string, zone func(string) string) discoveryv1.Endpoint {
-	serving := podReady(pod)
+	serving := podstatus.Ready(pod)
 	terminating := pod.DeletionTimestamp != nil
 	// Ready stays false for terminating pods so old consumers stop sending
 	// them traffic; serving tells newer ones they may still answer.
@@ -68,15 +70,6 @@ func endpoint(svc *corev1.Service, pod *corev1.Pod, ip string, zone func(string)
 		ep.Hostname = &h
 	}
 	return ep
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // included leaves out pods that finished for good under their restart

@@ -12,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // podPlan says which pods to start and stop; it is pure arithmetic over
@@ -86,22 +88,13 @@ func planIndexed(job *batchv1.Job, active, dying []*corev1.Pod, par int) podPlan
 func pickExcess(pods []*corev1.Pod, n int) []*corev1.Pod {
 	sorted := append([]*corev1.Pod(nil), pods...)
 	sort.SliceStable(sorted, func(i, j int) bool {
-		ri, rj := podReady(sorted[i]), podReady(sorted[j])
+		ri, rj := podstatus.Ready(sorted[i]), podstatus.Ready(sorted[j])
 		if ri != rj {
 			return !ri
 		}
 		return sorted[j].CreationTimestamp.Before(&sorted[i].CreationTimestamp)
 	})
 	return sorted[:n]
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // newPod builds a pod from the job's template, carrying the tracking

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // managedBy is the spec.managedBy value naming this controller.
@@ -224,7 +226,7 @@ func (c *Controller) finish(job *batchv1.Job, terminating int, now metav1.Time) 
 func countReady(pods []*corev1.Pod) int32 {
 	var n int32
 	for _, p := range pods {
-		if podReady(p) {
+		if podstatus.Ready(p) {
 			n++
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // podsToDelete picks the n pods whose loss hurts least, in Kubernetes'
@@ -50,7 +52,7 @@ func deleteFirst(a, b rankedPod) bool {
 	if phaseOrder[pa.Status.Phase] != phaseOrder[pb.Status.Phase] {
 		return phaseOrder[pa.Status.Phase] < phaseOrder[pb.Status.Phase]
 	}
-	ra, rb := podReady(pa), podReady(pb)
+	ra, rb := podstatus.Ready(pa), podstatus.Ready(pb)
 	if ra != rb {
 		return !ra
 	}
@@ -72,22 +74,8 @@ func deleteFirst(a, b rankedPod) bool {
 	return pa.Name > pb.Name
 }
 
-func podReady(p *corev1.Pod) bool {
-	c := readyCondition(p)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
-func readyCondition(p *corev1.Pod) *corev1.PodCondition {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == corev1.PodReady {
-			return &p.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
 func readySince(p *corev1.Pod) time.Time {
-	if c := readyCondition(p); c != nil {
+	if c := podstatus.Condition(p, corev1.PodReady); c != nil {
 		return c.LastTransitionTime.Time
 	}
 	return time.Time{}

@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // calculateStatus derives status from the active pods (and the count of
@@ -29,7 +31,7 @@ func calculateStatus(rs *appsv1.ReplicaSet, active []*corev1.Pod, terminating in
 		if templateLabels.Matches(labels.Set(p.Labels)) {
 			s.FullyLabeledReplicas++
 		}
-		if !podReady(p) {
+		if !podstatus.Ready(p) {
 			continue
 		}
 		s.ReadyReplicas++

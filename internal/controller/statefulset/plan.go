@@ -7,6 +7,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // action is one thing the controller does to a pod in a sync.
@@ -56,13 +58,7 @@ func available(p *corev1.Pod, minReady int32, now time.Time) bool {
 	if p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
 		return false
 	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue &&
-				!c.LastTransitionTime.Add(time.Duration(minReady)*time.Second).After(now)
-		}
-	}
-	return false
+	return podstatus.ReadyFor(p, time.Duration(minReady)*time.Second, now)
 }
 
 func terminal(p *corev1.Pod) bool {

@@ -5,6 +5,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/bosun-dev/bosun/internal/podstatus"
 )
 
 // computeStatus counts the set's pods. Once every replica runs the update
@@ -23,7 +25,7 @@ func computeStatus(set *appsv1.StatefulSet, pods []*corev1.Pod, current, update 
 			continue
 		}
 		st.Replicas++
-		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning && podReady(p) {
+		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning && podstatus.Ready(p) {
 			st.ReadyReplicas++
 			if available(p, set.Spec.MinReadySeconds, now) {
 				st.AvailableReplicas++
@@ -47,21 +49,12 @@ func computeStatus(set *appsv1.StatefulSet, pods []*corev1.Pod, current, update 
 	return st
 }
 
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // nextAvailableCheck is when a ready pod will have been ready for
 // minReadySeconds, so status can count it available; zero if none waits.
 func nextAvailableCheck(set *appsv1.StatefulSet, pods []*corev1.Pod, now time.Time) time.Duration {
 	var soonest time.Duration
 	for _, p := range pods {
-		if p.Status.Phase != corev1.PodRunning || !podReady(p) || available(p, set.Spec.MinReadySeconds, now) {
+		if p.Status.Phase != corev1.PodRunning || !podstatus.Ready(p) || available(p, set.Spec.MinReadySeconds, now) {
 			continue
 		}
 		for _, c := range p.Status.Conditions {
