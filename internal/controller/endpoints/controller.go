@@ -74,9 +74,12 @@ func (c *Controller) enqueueChanged(old, cur any) {
 
 func (c *Controller) enqueue(obj any) { reconcile.Enqueue(c.queue, obj) }
 
-// enqueuePodServices enqueues every Service in the pod's namespace whose
-// selector matches the pod's labels.
-func (c *Controller) enqueuePodServices(obj any) {
+func (c *Controller) enqueuePodServices(obj any) { EnqueueSelectingServices(c.services, c.queue, obj) }
+
+// EnqueueSelectingServices enqueues the key of every Service in the pod's
+// namespace whose selector matches the pod's labels (obj is a pod or its
+// deletion tombstone). The EndpointSlice controller reacts to pods the same way.
+func EnqueueSelectingServices(services listerscorev1.ServiceLister, queue workqueue.TypedInterface[string], obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
 	}
@@ -84,13 +87,13 @@ func (c *Controller) enqueuePodServices(obj any) {
 	if !ok {
 		return
 	}
-	svcs, err := c.services.Services(pod.Namespace).List(labels.Everything())
+	svcs, err := services.Services(pod.Namespace).List(labels.Everything())
 	if err != nil {
 		return
 	}
 	for _, svc := range svcs {
 		if svc.Spec.Selector != nil && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(pod.Labels)) {
-			c.queue.Add(pod.Namespace + "/" + svc.Name)
+			queue.Add(pod.Namespace + "/" + svc.Name)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 
+	"github.com/bosun-dev/bosun/internal/controller/endpoints"
 	workloop "github.com/bosun-dev/bosun/internal/controller/reconcile"
 )
 
@@ -93,22 +94,7 @@ func (c *Controller) enqueueSliceService(obj any) {
 }
 
 func (c *Controller) enqueuePodServices(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	svcs, err := c.services.Services(pod.Namespace).List(labels.Everything())
-	if err != nil {
-		return
-	}
-	for _, svc := range svcs {
-		if svc.Spec.Selector != nil && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(pod.Labels)) {
-			c.queue.Add(pod.Namespace + "/" + svc.Name)
-		}
-	}
+	endpoints.EnqueueSelectingServices(c.services, c.queue, obj)
 }
 
 func (c *Controller) enqueueNodeServices(node string) {
