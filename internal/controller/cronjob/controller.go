@@ -4,7 +4,6 @@ import (
 	"context"
 
 	batchv1 "k8s.io/api/batch/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersbatchv1 "k8s.io/client-go/listers/batch/v1"
@@ -63,15 +62,8 @@ func (c *Controller) enqueue(obj any) { reconcile.Enqueue(c.queue, obj) }
 
 // jobChanged enqueues the CronJob that controls a job.
 func (c *Controller) jobChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	job, ok := obj.(*batchv1.Job)
-	if !ok {
-		return
-	}
-	if ref := metav1.GetControllerOf(job); ref != nil && ref.Kind == "CronJob" && ref.APIVersion == batchv1.SchemeGroupVersion.String() {
-		c.queue.Add(job.Namespace + "/" + ref.Name)
+	if key, ok := reconcile.OwnerKey(obj, batchv1.SchemeGroupVersion.WithKind("CronJob")); ok {
+		c.queue.Add(key)
 	}
 }
 

@@ -3,9 +3,7 @@ package daemonset
 import (
 	"context"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -112,18 +110,10 @@ func (c *Controller) enqueueAll(any) {
 }
 
 func (c *Controller) podChanged(obj any, adds, dels int) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	key, ok := reconcile.OwnerKey(obj, controllerKind)
 	if !ok {
 		return
 	}
-	ref := metav1.GetControllerOf(pod)
-	if ref == nil || ref.Kind != controllerKind.Kind || ref.APIVersion != appsv1.SchemeGroupVersion.String() {
-		return
-	}
-	key := pod.Namespace + "/" + ref.Name
 	c.expect.Observe(key, adds, dels)
 	c.queue.Add(key)
 }

@@ -6,7 +6,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersbatchv1 "k8s.io/client-go/listers/batch/v1"
@@ -83,18 +82,10 @@ func (c *Controller) enqueueJob(obj any) { reconcile.Enqueue(c.queue, obj) }
 
 // podChanged maps a pod to its owning job and records what the informer saw.
 func (c *Controller) podChanged(obj any, adds, dels int) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	key, ok := reconcile.OwnerKey(obj, batchv1.SchemeGroupVersion.WithKind("Job"))
 	if !ok {
 		return
 	}
-	ref := metav1.GetControllerOf(pod)
-	if ref == nil || ref.Kind != "Job" || ref.APIVersion != batchv1.SchemeGroupVersion.String() {
-		return
-	}
-	key := pod.Namespace + "/" + ref.Name
 	c.expect.Observe(key, adds, dels)
 	c.queue.Add(key)
 }

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 )
@@ -95,5 +96,30 @@ func TestHandlerSkipsResync(t *testing.T) {
 	h.OnDelete(v2)
 	if want := []string{"1", "2", "2"}; !slices.Equal(got, want) {
 		t.Fatalf("calls = %v, want %v", got, want)
+	}
+}
+
+func TestOwnerKey(t *testing.T) {
+	gvk := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"}
+	owned := func(apiVersion, kind string, controller bool) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p", OwnerReferences: []metav1.OwnerReference{
+			{APIVersion: apiVersion, Kind: kind, Name: "ds", Controller: &controller}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		obj  any
+		want string
+	}{
+		{"controlled", owned("apps/v1", "DaemonSet", true), "ns/ds"},
+		{"tombstone", cache.DeletedFinalStateUnknown{Key: "ns/p", Obj: owned("apps/v1", "DaemonSet", true)}, "ns/ds"},
+		{"owner is not the controller", owned("apps/v1", "DaemonSet", false), ""},
+		{"other kind", owned("apps/v1", "StatefulSet", true), ""},
+		{"other group version", owned("extensions/v1beta1", "DaemonSet", true), ""},
+		{"not an object", "ns/p", ""},
+	} {
+		got, ok := OwnerKey(tc.obj, gvk)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: OwnerKey = %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
 	}
 }

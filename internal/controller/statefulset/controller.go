@@ -3,9 +3,6 @@ package statefulset
 import (
 	"context"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersappsv1 "k8s.io/client-go/listers/apps/v1"
@@ -63,15 +60,8 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 func (c *Controller) enqueue(obj any) { reconcile.Enqueue(c.queue, obj) }
 
 func (c *Controller) podChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if ref := metav1.GetControllerOf(pod); ref != nil && ref.Kind == controllerKind.Kind && ref.APIVersion == appsv1.SchemeGroupVersion.String() {
-		c.queue.Add(pod.Namespace + "/" + ref.Name)
+	if key, ok := reconcile.OwnerKey(obj, controllerKind); ok {
+		c.queue.Add(key)
 	}
 }
 
