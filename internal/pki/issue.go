@@ -183,6 +183,19 @@ func (b *Bundle) IssueClientCert(cn string, orgs []string, ttl time.Duration) (c
 	return certPEM, keyPEM, nil
 }
 
+// IssueServingCert makes a new key and a serving certificate for hosts (DNS
+// names and IPs), such as a node agent's HTTPS endpoint, valid for ttl.
+func (b *Bundle) IssueServingCert(cn string, hosts []string, ttl time.Duration) (certPEM, keyPEM []byte, err error) {
+	if len(hosts) == 0 {
+		return nil, nil, fmt.Errorf("issue serving certificate for %q: no hosts", cn)
+	}
+	_, certPEM, keyPEM, err = b.issue(servingTemplate(cn, hosts), ttl)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issue serving certificate for %q: %w", cn, err)
+	}
+	return certPEM, keyPEM, nil
+}
+
 // extKeyUsages maps certificates.k8s.io usages to x509 extended key usages;
 // key usages map to the KeyUsage bit field instead.
 var extKeyUsages = map[certificatesv1.KeyUsage]x509.ExtKeyUsage{

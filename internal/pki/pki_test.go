@@ -265,3 +265,27 @@ func TestWriteKubeconfig(t *testing.T) {
 		t.Errorf("kubeconfig round trip: host %q, CA/key data mismatch", cfg.Host)
 	}
 }
+
+func TestIssueServingCert(t *testing.T) {
+	b := ensure(t, t.TempDir(), Options{})
+	certPEM, keyPEM, err := b.IssueServingCert("node-1", []string{"node-1", "10.1.2.3"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ParseCert(certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: b.CAPool(), DNSName: "node-1"}); err != nil {
+		t.Fatalf("verify by name: %v", err)
+	}
+	if err := cert.VerifyHostname("10.1.2.3"); err != nil {
+		t.Fatalf("verify by IP: %v", err)
+	}
+	if _, err := ParseKey(keyPEM); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.IssueServingCert("x", nil, time.Hour); err == nil {
+		t.Fatal("no hosts accepted")
+	}
+}
