@@ -6,8 +6,17 @@ want=()
 need() { command -v "$1" >/dev/null 2>&1 || want+=("$2"); }
 need curl curl
 need git git
+# the node agent: its own containerd, runc, the CNI plugins and iptables for portmap
+need containerd containerd
+need runc runc
+[ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || want+=(containernetworking-plugins)
+need iptables iptables
+need nft nftables
 if [ "${1:-run}" = test ]; then
   need kubectl kubectl
+  # make testimages: busybox image from busybox-static, served by a local registry
+  dpkg -s busybox-static >/dev/null 2>&1 || want+=(busybox-static)
+  need docker-registry docker-registry
 fi
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || want+=(golang-go)
 [ ${#want[@]} -eq 0 ] && exit 0
