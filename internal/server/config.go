@@ -2,11 +2,12 @@ package server
 
 import (
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bosun-dev/bosun/internal/hostaddr"
 )
 
 // Config configures `bosun server`. Zero values take the documented defaults.
@@ -87,7 +88,7 @@ func (c *Config) setDefaults() {
 		c.Components = AllComponents
 	}
 	if c.AdvertiseAddress == "" {
-		c.AdvertiseAddress = hostIP()
+		c.AdvertiseAddress = hostaddr.IPv4()
 	}
 }
 
@@ -100,24 +101,4 @@ func parsePortRange(s string) (int32, int32, error) {
 		return 0, 0, fmt.Errorf("invalid port range %q: want MIN-MAX within 1-65535", s)
 	}
 	return int32(a), int32(b), nil
-}
-
-// hostIP returns the first non-loopback IPv4 address of an up interface.
-func hostIP() string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return "127.0.0.1"
-	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLinkLocalUnicast() {
-				return ipn.IP.String()
-			}
-		}
-	}
-	return "127.0.0.1"
 }
