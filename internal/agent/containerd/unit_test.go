@@ -1,0 +1,111 @@
+package containerd
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRestartDelay(t *testing.T) {
+	tests := []struct {
+		prev, uptime, want time.Duration
+	}{
+		{0, 0, time.Second},
+		{0, time.Hour, time.Second},
+		{time.Second, time.Second, 2 * time.Second},
+		{8 * time.Second, 5 * time.Second, 16 * time.Second},
+		{16 * time.Second, 0, 30 * time.Second},
+		{30 * time.Second, 0, 30 * time.Second},
+		{30 * time.Second, time.Minute, time.Second},
+	}
+	for _, tt := range tests {
+		if got := restartDelay(tt.prev, tt.uptime); got != tt.want {
+			t.Errorf("restartDelay(%v, %v) = %v, want %v", tt.prev, tt.uptime, got, tt.want)
+		}
+	}
+}
+
+func TestRunDir(t *testing.T) {
+	a, b := RunDir("/var/lib/bosun/agent"), RunDir("/var/lib/bosun/agent2")
+	if a == b || !strings.HasPrefix(a, "/run/bosun/") || len(a) != len("/run/bosun/")+8 {
+		t.Fatalf("RunDir gave %q and %q", a, b)
+	}
+	if RunDir("/var/lib/bosun/agent/") != a || RunDir("/var/lib/bosun/./agent") != a {
+		t.Fatal("RunDir depends on the spelling of the path")
+	}
+	long := "/tmp/" + strings.Repeat("TestSomethingVeryLong", 10)
+	if s := pathsFor(long).ttrpc; len(s) >= 108 {
+		t.Fatalf("socket path %q is %d bytes", s, len(s))
+	}
+}
+
+func TestRenderConfig(t *testing.T) {
+	c := Config{DataDir: "/d", SandboxImage: "bosun.local/pause:3.10", CNIBinDir: "/usr/lib/cni", CNIConfDir: "/d/cni/net.d"}
+	p := pathsFor("/d")
+	for _, tt := range []struct {
+		systemd bool
+		want    []string
+	}{
+		{false, []string{
+			"version = 2\n",
+			`root = "/d/containerd"`,
+			`state = "` + RunDir("/d") + `/containerd"`,
+			"[grpc]\n  address = \"" + RunDir("/d") + "/containerd.sock\"",
+			"[ttrpc]\n  address = \"" + RunDir("/d") + "/containerd.sock.ttrpc\"",
+			`"io.containerd.snapshotter.v1.devmapper"`,
+			`sandbox_image = "bosun.local/pause:3.10"`,
+			`stream_server_address = "127.0.0.1"`,
+			`stream_server_port = "0"`,
+			`restrict_oom_score_adj = false`,
+			`snapshotter = "overlayfs"`,
+			`runtime_type = "io.containerd.runc.v2"`,
+			"SystemdCgroup = false",
+			`bin_dir = "/usr/lib/cni"`,
+			`conf_dir = "/d/cni/net.d"`,
+			"max_conf_num = 1",
+			`config_path = "/d/containerd/certs.d"`,
+		}},
+		{true, []string{"SystemdCgroup = true"}},
+	} {
+		got := renderConfig(c, p, tt.systemd)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("systemd=%v: config lacks %q:\n%s", tt.systemd, w, got)
+			}
+		}
+	}
+}
+
+func TestHostsTOML(t *testing.T) {
+	want := "server = \"http://localhost:5000\"\n\n[host.\"http://localhost:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n  skip_verify = true\n"
+	if got := hostsTOML("localhost:5000"); got != want {
+		t.Fatalf("hosts.toml:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestMountsUnder(t *testing.T) {
+	info := strings.Join([]string{
+		"22 1 0:21 / / rw - overlay overlay rw",
+		"40 22 0:40 / /run/bosun/abcd1234/containerd/netns/cni-1 rw - nsfs nsfs rw",
+		"41 22 0:41 / /data/containerd/io.containerd.runtime.v2.task/k8s.io/x/rootfs rw - overlay overlay rw",
+		"42 22 0:42 / /run/bosun/abcd1234/containerd/io.containerd.grpc.v1.cri/sandboxes/s/shm rw - tmpfs shm rw",
+		"43 22 0:43 / /data/containerd2/other rw - tmpfs tmpfs rw",
+		"44 22 0:44 / /data/containerd/with\\040space rw - tmpfs tmpfs rw",
+		"45 44 0:45 / /data/containerd/with\\040space rw - tmpfs tmpfs rw",
+		"46 22 0:46 / /run/bosun/abcd1234 rw - tmpfs tmpfs rw",
+		"",
+	}, "\n")
+	got := mountsUnder(info, "/data/containerd", "/run/bosun/abcd1234")
+	want := []string{
+		"/run/bosun/abcd1234/containerd/io.containerd.grpc.v1.cri/sandboxes/s/shm",
+		"/run/bosun/abcd1234/containerd/netns/cni-1",
+		"/data/containerd/io.containerd.runtime.v2.task/k8s.io/x/rootfs",
+		"/data/containerd/with space",
+		"/data/containerd/with space",
+		"/run/bosun/abcd1234",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("mountsUnder:\n%q\nwant:\n%q", got, want)
+	}
+}
