@@ -1,0 +1,173 @@
+package pods
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/record"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/utils/clock"
+)
+
+// resyncPeriod is how often running pods are synced without a trigger, so
+// exits, back-off expiry and probe results are acted on promptly.
+const resyncPeriod = time.Second
+
+// Config wires the pod workers to the rest of the agent.
+type Config struct {
+	// NodeName is the node the pods are bound to (event source host).
+	NodeName string
+	// NodeIPs are the node's addresses, reported as hostIP/hostIPs and as the
+	// pod IPs of hostNetwork pods; the first is the primary.
+	NodeIPs []string
+	// Client writes pod status and finishes graceful deletes.
+	Client  kubernetes.Interface
+	Runtime runtimeapi.RuntimeServiceClient
+	Images  ImageEnsurer
+	Volumes VolumeManager
+	Probes  Prober
+	Builder ConfigBuilder
+	Cgroups Cgroups
+	// Secrets looks up imagePullSecrets; nil means no pull secrets.
+	Secrets func(namespace, name string) (*v1.Secret, error)
+	// Recorder records events as component "kubelet" on host NodeName.
+	Recorder record.EventRecorder
+	// Clock defaults to the real clock.
+	Clock clock.WithTicker
+	// Log defaults to slog.Default().
+	Log *slog.Logger
+}
+
+// Manager runs one worker per pod, keyed by UID.
+type Manager struct {
+	cfg   Config
+	log   *slog.Logger
+	clock clock.WithTicker
+	// crash is the container restart back-off, keyed "<uid>/<container>";
+	// setup is the back-off of failed sandbox and volume setup, "<uid>/".
+	crash, setup *backoff
+
+	mu      sync.Mutex
+	ctx     context.Context // set by Run; nil before
+	workers map[types.UID]*worker
+}
+
+// New returns a Manager; nothing runs until Run.
+func New(cfg Config) *Manager {
+	m := &Manager{cfg: cfg, log: cfg.Log, clock: cfg.Clock, workers: map[types.UID]*worker{},
+		crash: newBackoff(initialBackoff, maxBackoff), setup: newBackoff(time.Second, time.Minute)}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.clock == nil {
+		m.clock = clock.RealClock{}
+	}
+	return m
+}
+
+// Run starts the workers of pods seen so far and wakes every pod worker each
+// resync period until ctx ends. Workers stop with ctx; containers keep
+// running, to be adopted by the next Manager.
+func (m *Manager) Run(ctx context.Context) {
+	m.mu.Lock()
+	m.ctx = ctx
+	for _, w := range m.workers {
+		m.start(w)
+	}
+	m.mu.Unlock()
+	t := m.clock.NewTicker(resyncPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			m.mu.Lock()
+			for _, w := range m.workers {
+				if !w.quiet() {
+					w.poke()
+				}
+			}
+			m.mu.Unlock()
+		}
+	}
+}
+
+// Update hands the worker the pod's latest object (added or updated).
+func (m *Manager) Update(pod *v1.Pod) {
+	m.worker(pod).set(func(w *worker) { w.pod = pod.DeepCopy() })
+}
+
+// Delete stops and removes the pod's containers: it is gone from the API.
+func (m *Manager) Delete(pod *v1.Pod) {
+	m.worker(pod).set(func(w *worker) {
+		if w.pod == nil {
+			w.pod = pod.DeepCopy()
+		}
+		w.deleted = true
+	})
+}
+
+// Kill stops the pod for good and reports it Failed with reason and message
+// (eviction); the object stays until it is deleted.
+func (m *Manager) Kill(pod *v1.Pod, reason, message string) {
+	m.worker(pod).set(func(w *worker) {
+		if w.pod == nil {
+			w.pod = pod.DeepCopy()
+		}
+		w.kill = &waiting{Reason: reason, Message: message}
+	})
+}
+
+// Wake syncs the pod soon, e.g. when a probe result changed.
+func (m *Manager) Wake(podUID types.UID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if w, ok := m.workers[podUID]; ok {
+		w.poke()
+	}
+}
+
+// worker returns the pod's worker, creating (and, once running, starting) it.
+func (m *Manager) worker(pod *v1.Pod) *worker {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w, ok := m.workers[pod.UID]
+	if !ok {
+		w = newWorker(pod.UID)
+		m.workers[pod.UID] = w
+		if m.ctx != nil {
+			m.start(w)
+		}
+	}
+	return w
+}
+
+// start runs w's goroutine; m.mu is held.
+func (m *Manager) start(w *worker) {
+	if w.started {
+		return
+	}
+	w.started = true
+	ctx := m.ctx
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.wake:
+			}
+			if m.syncSafe(ctx, w) {
+				m.mu.Lock()
+				delete(m.workers, w.uid)
+				m.mu.Unlock()
+				return
+			}
+		}
+	}()
+}
