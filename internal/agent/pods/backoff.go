@@ -48,6 +48,15 @@ func (b *backoff) waiting(key string, since, now time.Time) (bool, time.Duration
 	return now.Sub(since) < e.delay, e.delay
 }
 
+// blocked reports whether key, last failed when next was last called, must
+// still wait at now.
+func (b *backoff) blocked(key string, now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.entries[key]
+	return ok && !b.expired(e, now) && now.Sub(e.lastUpdate) < e.delay
+}
+
 // next records a restart at now of key, which last failed at since, and
 // grows its delay; a long run before that failure starts it over.
 func (b *backoff) next(key string, since, now time.Time) {

@@ -74,3 +74,21 @@ func TestBackoffForgetPrefix(t *testing.T) {
 		t.Error("uid2/a forgotten")
 	}
 }
+
+func TestBackoffBlocked(t *testing.T) {
+	b := newBackoff(time.Second, time.Minute)
+	t0 := time.Now()
+	if b.blocked("k", t0) {
+		t.Fatal("blocked before any failure")
+	}
+	b.next("k", t0, t0)
+	b.next("k", t0.Add(time.Second), t0.Add(time.Second)) // 2s from t0+1s
+	for _, tc := range []struct {
+		after time.Duration
+		want  bool
+	}{{time.Second, true}, {2 * time.Second, true}, {3 * time.Second, false}} {
+		if got := b.blocked("k", t0.Add(tc.after)); got != tc.want {
+			t.Errorf("blocked at +%v = %v, want %v", tc.after, got, tc.want)
+		}
+	}
+}

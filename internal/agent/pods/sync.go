@@ -113,7 +113,7 @@ func (s *podSync) ensureSandbox(ctx context.Context, dead *sandboxState) (bool, 
 		}
 		attempt = dead.Attempt + 1
 	}
-	if wait, _ := m.setup.waiting(key, now, now); wait {
+	if m.setup.blocked(key, now) {
 		return false, nil
 	}
 	if _, err := s.volumes(ctx); err != nil {
