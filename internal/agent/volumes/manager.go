@@ -171,6 +171,9 @@ func (m *Manager) Teardown(ctx context.Context, podUID types.UID) error {
 	if s != nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		// A refresh queued before the teardown must not set the volumes up again.
+		s.pod = nil
+		s.current.Store(nil)
 	}
 	m.tokens.forget(podUID)
 	dir := m.podDir(podUID)
