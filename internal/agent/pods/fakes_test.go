@@ -51,9 +51,13 @@ func newFakeProber() *fakeProber {
 	return &fakeProber{unready: map[string]bool{}, notStarted: map[string]bool{}, liveFailed: map[string]bool{}}
 }
 func (p *fakeProber) Update(*v1.Pod, *v1.PodStatus) {}
-func (p *fakeProber) Remove(types.UID)               {}
+func (p *fakeProber) Remove(types.UID)              {}
 func (p *fakeProber) Ready(id string) bool          { p.mu.Lock(); defer p.mu.Unlock(); return !p.unready[id] }
-func (p *fakeProber) Started(id string) bool        { p.mu.Lock(); defer p.mu.Unlock(); return !p.notStarted[id] }
+func (p *fakeProber) Started(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.notStarted[id]
+}
 func (p *fakeProber) LivenessFailed(id string) (bool, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
