@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -78,11 +79,47 @@ func hasFile(dir, name string) bool {
 	return err == nil
 }
 
-// hostRunsSystemd reports whether systemd is PID 1; only then may runc
-// hand cgroups to systemd, otherwise it writes cgroupfs directly.
+// hostRunsSystemd reports whether systemd is PID 1.
 func hostRunsSystemd() bool {
 	_, err := os.Stat("/run/systemd/system")
 	return err == nil
+}
+
+// capSysResource is the capability bit that lowering oom_score_adj needs.
+const capSysResource = 24
+
+// hostFacts are what the config depends on besides Config.
+type hostFacts struct {
+	// systemdCgroup: systemd is PID 1, so runc hands cgroups to it;
+	// otherwise runc writes cgroupfs directly.
+	systemdCgroup bool
+	// restrictOOMScoreAdj: without CAP_SYS_RESOURCE no container may get
+	// a lower oom_score_adj than containerd's (sandboxes ask for -998 and
+	// would fail to start), so containerd must clamp instead.
+	restrictOOMScoreAdj bool
+}
+
+func probeHost() hostFacts {
+	status, _ := os.ReadFile("/proc/self/status")
+	return hostFacts{systemdCgroup: hostRunsSystemd(), restrictOOMScoreAdj: !hasEffectiveCap(string(status), capSysResource)}
+}
+
+// hasEffectiveCap reports whether the CapEff mask in a /proc/<pid>/status
+// text has bit set; an unreadable mask counts as having it, the usual case
+// for root.
+func hasEffectiveCap(status string, bit int) bool {
+	for _, line := range strings.Split(status, "\n") {
+		hex, ok := strings.CutPrefix(line, "CapEff:")
+		if !ok {
+			continue
+		}
+		mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+		if err != nil {
+			return true
+		}
+		return mask&(1<<bit) != 0
+	}
+	return true
 }
 
 // writeFiles writes config.toml and one hosts.toml per insecure registry,
@@ -102,7 +139,7 @@ func writeFiles(c Config, p paths) error {
 			return err
 		}
 	}
-	return writeAtomic(p.config, renderConfig(c, p, hostRunsSystemd()))
+	return writeAtomic(p.config, renderConfig(c, p, probeHost()))
 }
 
 func writeAtomic(path, content string) error {

@@ -43,7 +43,7 @@ disabled_plugins = [{{range $i, $p := .Disabled}}{{if $i}}, {{end}}{{q $p}}{{end
   stream_server_port = "0"
   enable_unprivileged_ports = false
   enable_unprivileged_icmp = false
-  restrict_oom_score_adj = false
+  restrict_oom_score_adj = {{.RestrictOOMScoreAdj}}
   netns_mounts_under_state_dir = true
 
 [plugins."io.containerd.grpc.v1.cri".containerd]
@@ -67,12 +67,12 @@ disabled_plugins = [{{range $i, $p := .Disabled}}{{if $i}}, {{end}}{{q $p}}{{end
 
 // renderConfig is the config.toml for c at p; pure, so tests see exactly
 // what containerd reads.
-func renderConfig(c Config, p paths, systemdCgroup bool) string {
+func renderConfig(c Config, p paths, host hostFacts) string {
 	var b strings.Builder
 	err := configTemplate.Execute(&b, map[string]any{
 		"Root": p.root, "State": p.state, "Socket": p.socket, "TTRPC": p.ttrpc,
 		"Disabled": disabledPlugins, "SandboxImage": c.SandboxImage,
-		"SystemdCgroup": systemdCgroup, "CNIBinDir": c.CNIBinDir, "CNIConfDir": c.CNIConfDir,
+		"SystemdCgroup": host.systemdCgroup, "RestrictOOMScoreAdj": host.restrictOOMScoreAdj, "CNIBinDir": c.CNIBinDir, "CNIConfDir": c.CNIConfDir,
 		"Certs": p.certs,
 	})
 	if err != nil {

@@ -44,10 +44,10 @@ func TestRenderConfig(t *testing.T) {
 	c := Config{DataDir: "/d", SandboxImage: "bosun.local/pause:3.10", CNIBinDir: "/usr/lib/cni", CNIConfDir: "/d/cni/net.d"}
 	p := pathsFor("/d")
 	for _, tt := range []struct {
-		systemd bool
-		want    []string
+		host hostFacts
+		want []string
 	}{
-		{false, []string{
+		{hostFacts{}, []string{
 			"version = 2\n",
 			`root = "/d/containerd"`,
 			`state = "` + RunDir("/d") + `/containerd"`,
@@ -66,12 +66,12 @@ func TestRenderConfig(t *testing.T) {
 			"max_conf_num = 1",
 			`config_path = "/d/containerd/certs.d"`,
 		}},
-		{true, []string{"SystemdCgroup = true"}},
+		{hostFacts{systemdCgroup: true, restrictOOMScoreAdj: true}, []string{"SystemdCgroup = true", "restrict_oom_score_adj = true"}},
 	} {
-		got := renderConfig(c, p, tt.systemd)
+		got := renderConfig(c, p, tt.host)
 		for _, w := range tt.want {
 			if !strings.Contains(got, w) {
-				t.Errorf("systemd=%v: config lacks %q:\n%s", tt.systemd, w, got)
+				t.Errorf("%+v: config lacks %q:\n%s", tt.host, w, got)
 			}
 		}
 	}
@@ -107,5 +107,21 @@ func TestMountsUnder(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("mountsUnder:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+func TestHasEffectiveCap(t *testing.T) {
+	for _, tt := range []struct {
+		status string
+		want   bool
+	}{
+		{"Name:\tx\nCapEff:\t000001ffffffffff\n", true},
+		{"Name:\tx\nCapEff:\t000001fffeffffff\n", false},
+		{"CapEff:\tzz\n", true},
+		{"", true},
+	} {
+		if got := hasEffectiveCap(tt.status, capSysResource); got != tt.want {
+			t.Errorf("hasEffectiveCap(%q) = %v, want %v", tt.status, got, tt.want)
+		}
 	}
 }
