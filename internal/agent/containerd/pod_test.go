@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,6 +66,14 @@ func TestPurgeRemovesRunningPod(t *testing.T) {
 	if err != nil || !netip.MustParsePrefix(podCIDR).Contains(ip) {
 		t.Fatalf("sandbox IP %q (%v) not in %s", st.Status.GetNetwork().GetIp(), err, podCIDR)
 	}
+	// The sandbox outlives a containerd crash: its shim keeps it running
+	// and the restarted containerd reconnects to it.
+	old := p.PID()
+	must(t, syscall.Kill(old, syscall.SIGKILL))
+	eventually(t, "the restarted containerd to report the sandbox ready", 15*time.Second, func() bool {
+		st, err := c.Runtime.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: run.PodSandboxId})
+		return p.PID() != old && err == nil && st.Status.State == runtimeapi.PodSandboxState_SANDBOX_READY
+	})
 	info, err := os.ReadFile("/proc/self/mountinfo")
 	must(t, err)
 	if len(mountsUnder(string(info), pathsFor(cfg.DataDir).root, RunDir(cfg.DataDir))) == 0 {
