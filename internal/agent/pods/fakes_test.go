@@ -20,11 +20,21 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 )
 
-type fakeImages struct{}
+// fakeImages fails with err when set (tests set it between syncs).
+type fakeImages struct{ err error }
 
-func (fakeImages) EnsureImage(_ context.Context, _ *v1.Pod, c *v1.Container, _ []v1.Secret, _ *runtimeapi.PodSandboxConfig) (string, error) {
+func (f *fakeImages) EnsureImage(_ context.Context, _ *v1.Pod, c *v1.Container, _ []v1.Secret, _ *runtimeapi.PodSandboxConfig) (string, error) {
+	if f.err != nil {
+		return "", f.err
+	}
 	return "sha256:" + c.Image, nil
 }
+
+// pullError carries a waiting reason as the image manager's errors do.
+type pullError struct{ reason, msg string }
+
+func (e pullError) Error() string  { return e.msg }
+func (e pullError) Reason() string { return e.reason }
 
 type fakeVolumes struct {
 	mu       sync.Mutex
@@ -64,13 +74,17 @@ func (p *fakeProber) LivenessFailed(id string) (bool, string) {
 	return p.liveFailed[id], "probe failed"
 }
 
-type fakeBuilder struct{}
+// fakeBuilder fails container configs with err when set.
+type fakeBuilder struct{ err error }
 
-func (fakeBuilder) Sandbox(pod *v1.Pod, attempt uint32) (*runtimeapi.PodSandboxConfig, error) {
+func (*fakeBuilder) Sandbox(pod *v1.Pod, attempt uint32) (*runtimeapi.PodSandboxConfig, error) {
 	return &runtimeapi.PodSandboxConfig{Metadata: &runtimeapi.PodSandboxMetadata{Name: pod.Name, Namespace: pod.Namespace, Uid: string(pod.UID), Attempt: attempt}}, nil
 }
 
-func (fakeBuilder) Container(_ *v1.Pod, c *v1.Container, o ContainerOptions) (*runtimeapi.ContainerConfig, error) {
+func (f *fakeBuilder) Container(_ *v1.Pod, c *v1.Container, o ContainerOptions) (*runtimeapi.ContainerConfig, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
 	return &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: o.Attempt}, Image: &runtimeapi.ImageSpec{Image: o.ImageRef}}, nil
 }
 
@@ -101,19 +115,22 @@ type harness struct {
 	rec     *record.FakeRecorder
 	probes  *fakeProber
 	volumes *fakeVolumes
+	images  *fakeImages
+	builder *fakeBuilder
 	m       *Manager
 }
 
 func newHarness(t *testing.T, rt *recordingRuntime, pod *v1.Pod) *harness {
 	h := &harness{t: t, rt: rt, client: k8sfake.NewClientset(pod), clock: testingclock.NewFakeClock(time.Now()),
-		rec: record.NewFakeRecorder(1000), probes: newFakeProber(), volumes: &fakeVolumes{}}
+		rec: record.NewFakeRecorder(1000), probes: newFakeProber(), volumes: &fakeVolumes{},
+		images: &fakeImages{}, builder: &fakeBuilder{}}
 	h.m = h.manager()
 	return h
 }
 
 func (h *harness) manager() *Manager {
-	return New(Config{NodeName: "n1", NodeIPs: []string{"192.0.2.1"}, Client: h.client, Runtime: h.rt, Images: fakeImages{},
-		Volumes: h.volumes, Probes: h.probes, Builder: fakeBuilder{}, Cgroups: fakeCgroups{}, Recorder: h.rec, Clock: h.clock,
+	return New(Config{NodeName: "n1", NodeIPs: []string{"192.0.2.1"}, Client: h.client, Runtime: h.rt, Images: h.images,
+		Volumes: h.volumes, Probes: h.probes, Builder: h.builder, Cgroups: fakeCgroups{}, Recorder: h.rec, Clock: h.clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 

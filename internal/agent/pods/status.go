@@ -128,7 +128,10 @@ func containerStatuses(in statusInput, specs []v1.Container, hasInit, isInit boo
 				s.LastTerminationState = containerState2API(hist[1])
 			}
 		}
-		if w, ok := in.Waiting[spec.Name]; ok && s.State.Running == nil && !in.Terminal {
+		// A start failure shows only while the container is due to (re)start:
+		// an exit that is final stays the container's state.
+		restarting := len(hist) == 0 || !hist[0].exited() || shouldRestart(in.Pod, &spec, isInit, hist[0].ExitCode)
+		if w, ok := in.Waiting[spec.Name]; ok && s.State.Running == nil && !in.Terminal && restarting {
 			if s.State.Terminated != nil {
 				s.LastTerminationState = s.State
 			}

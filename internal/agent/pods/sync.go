@@ -33,8 +33,9 @@ func (m *Manager) sync(ctx context.Context, w *worker) (bool, error) {
 			w.killed = true
 		}
 		terminal = true
-	case pod.Status.Phase == v1.PodSucceeded || pod.Status.Phase == v1.PodFailed:
-		// Finished before (perhaps under an earlier agent): keep it stopped.
+	case w.isDone() || pod.Status.Phase == v1.PodSucceeded || pod.Status.Phase == v1.PodFailed:
+		// Finished before (perhaps under an earlier agent, or the informer
+		// has not caught up with the status saying so): keep it stopped.
 		m.stopPod(ctx, log, pod, rt, deletionGrace(pod))
 		terminal = true
 	default:
@@ -164,9 +165,11 @@ func (s *podSync) purgeInit(ctx context.Context) error {
 // syncInit runs the init containers in order and reports whether the app
 // containers may start. Sidecars are kept running, also afterwards.
 func (s *podSync) syncInit(ctx context.Context) bool {
+	// App containers in this sandbox mean initialization finished; those of a
+	// dead sandbox do not: a new sandbox initializes again.
 	initialized := false
 	for _, c := range s.pod.Spec.Containers {
-		if s.rt.latest(c.Name) != nil {
+		if l := s.rt.latest(c.Name); l != nil && l.SandboxID == s.sandboxID {
 			initialized = true
 		}
 	}

@@ -63,6 +63,12 @@ func (w *worker) quiet() bool {
 	return w.done && !w.deleted && (w.pod == nil || w.pod.DeletionTimestamp == nil)
 }
 
+func (w *worker) isDone() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.done
+}
+
 func (w *worker) setDone() {
 	w.mu.Lock()
 	w.done = true

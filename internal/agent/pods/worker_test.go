@@ -8,6 +8,7 @@ import (
 	"github.com/bosun-dev/bosun/internal/agent/cri/fake"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func count(calls []string, method string) int {
@@ -298,4 +299,60 @@ func condition(conds []v1.PodCondition, t v1.PodConditionType) *v1.PodCondition 
 		}
 	}
 	return nil
+}
+
+func TestStartFailuresBecomeWaitingReasons(t *testing.T) {
+	rt := &recordingRuntime{Runtime: fake.New()}
+	pod := testPod(v1.RestartPolicyAlways, "app")
+	h := newHarness(t, rt, pod)
+	h.images.err = pullError{reason: "ErrImagePull", msg: `failed to pull and unpack image "busybox": not found`}
+	h.sync(pod)
+	if w := h.pod(pod).Status.ContainerStatuses[0].State.Waiting; w == nil || w.Reason != "ErrImagePull" || w.Message != h.images.err.Error() {
+		t.Errorf("waiting = %+v", w)
+	}
+	h.images.err = nil
+	h.builder.err = errString(`configmap "cfg" not found`)
+	h.sync(pod)
+	if w := h.pod(pod).Status.ContainerStatuses[0].State.Waiting; w == nil || w.Reason != "CreateContainerConfigError" || w.Message != `configmap "cfg" not found` {
+		t.Errorf("waiting = %+v", w)
+	}
+	if ev := h.events(); !hasEvent(ev, `Warning Failed Error: configmap "cfg" not found`) {
+		t.Errorf("events = %v", ev)
+	}
+	h.builder.err = nil
+	h.sync(pod)
+	h.running("app")
+	if st := h.pod(pod).Status; st.Phase != v1.PodRunning || st.ContainerStatuses[0].State.Running == nil {
+		t.Errorf("status = %+v", st)
+	}
+}
+
+func TestSandboxDiedIsRecreated(t *testing.T) {
+	rt := &recordingRuntime{Runtime: fake.New()}
+	pod := testPod(v1.RestartPolicyAlways, "app")
+	pod.Spec.InitContainers = []v1.Container{{Name: "init", Image: "busybox"}}
+	h := newHarness(t, rt, pod)
+	h.sync(pod)
+	rt.SetExited(h.running("init").Id, 0, "Completed")
+	h.sync(pod)
+	h.running("app")
+	if _, err := rt.StopPodSandbox(t.Context(), &runtimeapi.StopPodSandboxRequest{PodSandboxId: rt.Sandboxes()[0].Id}); err != nil {
+		t.Fatal(err)
+	}
+	h.events()
+	h.sync(pod)
+	if ev := h.events(); !hasEvent(ev, "Normal SandboxChanged Pod sandbox changed, it will be killed and re-created.") {
+		t.Errorf("events = %v", ev)
+	}
+	sbs := rt.Sandboxes()
+	if len(sbs) != 2 || sbs[1].Metadata.Attempt != 1 || sbs[1].State != runtimeapi.PodSandboxState_SANDBOX_READY {
+		t.Fatalf("sandboxes = %v", sbs)
+	}
+	// Initialization runs again in the new sandbox before the app restarts.
+	if c := h.running("init"); c.Metadata.Attempt != 0 {
+		t.Errorf("init attempt = %d", c.Metadata.Attempt)
+	}
+	if len(h.containers("app")) != 1 {
+		t.Errorf("app restarted before init finished")
+	}
 }
