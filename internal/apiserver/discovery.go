@@ -131,6 +131,10 @@ func subresources(r *registry.Resource) []subresourceInfo {
 			out = append(out, subresourceInfo{e, schema.GroupVersionKind{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}, []string{"create"}})
 		case "finalize", "approval":
 			out = append(out, subresourceInfo{e, self, []string{"update"}})
+		case "log":
+			out = append(out, subresourceInfo{e, self, []string{"get"}})
+		case "proxy":
+			out = append(out, subresourceInfo{e, schema.GroupVersionKind{Version: "v1", Kind: r.Kind + "ProxyOptions"}, []string{"create", "delete", "get", "patch", "update"}})
 		default:
 			out = append(out, subresourceInfo{e, schema.GroupVersionKind{Version: "v1", Kind: "Pod" + strings.ToUpper(e[:1]) + e[1:] + "Options"}, []string{"create", "get"}})
 		}

@@ -133,7 +133,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 		s.writeError(w, r, apierrors.NewNotFound(schema.GroupResource{}, ""))
 		return
 	}
-	if len(info.Parts) > 3 || (info.Subresource != "" && !hasSubresource(res, info.Subresource)) {
+	if (len(info.Parts) > 3 && info.Subresource != "proxy") || (info.Subresource != "" && !hasSubresource(res, info.Subresource)) {
 		s.writeError(w, r, apierrors.NewNotFound(res.GVR.GroupResource(), info.Name))
 		return
 	}

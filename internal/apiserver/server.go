@@ -5,6 +5,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -40,6 +41,11 @@ type Config struct {
 	MaxRequestBytes int64
 	// Tokens issues service-account tokens (serviceaccounts/token).
 	Tokens *auth.TokenIssuer
+	// KubeletClient dials node agents for pods/log, exec, attach,
+	// portforward and nodes/proxy: the kube-apiserver-kubelet-client
+	// certificate and the CA agents' serving certificates chain to (nil:
+	// those subresources answer 503).
+	KubeletClient *tls.Config
 }
 
 // OpenAPI is the part of the OpenAPI service the server drives.
@@ -60,6 +66,9 @@ type Server struct {
 	managers fieldManagers
 	started  time.Time
 	ready    atomic.Bool
+
+	agentOnce sync.Once
+	agentRT   http.RoundTripper
 }
 
 // SetReady makes /readyz answer ok: storage is filled and bootstrap done.

@@ -20,6 +20,9 @@ import (
 )
 
 func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
+	if s.serveNodeStream(w, r, info) {
+		return
+	}
 	switch {
 	case info.Subresource == "status" || info.Subresource == "approval":
 		switch info.Verb {

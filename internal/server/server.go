@@ -91,6 +91,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	kubeletClient, err := bundle.KubeletClient.TLSCertificate()
+	if err != nil {
+		return err
+	}
 	resources := builtin.Resources(crd.Rules())
 	api := apiserver.New(apiserver.Config{
 		Storage:       store,
@@ -101,6 +105,7 @@ func Run(ctx context.Context, cfg Config) error {
 		OpenAPI:       openapi.New(builtin.Scheme),
 		Services:      allocators,
 		Tokens:        issuer,
+		KubeletClient: &tls.Config{Certificates: []tls.Certificate{kubeletClient}, RootCAs: bundle.CAPool(), MinVersion: tls.VersionTLS12},
 	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.SecurePort)))

@@ -67,12 +67,12 @@ var createOnly = []string{"create"}
 
 // table is every built-in resource, as `kubectl api-resources` on Kubernetes lists them.
 var table = []spec{
-	{gv: "v1", resource: "pods", kind: "Pod", namespaced: ns, short: []string{"po"}, categories: all, status: true, extra: []string{"binding", "eviction"}},
+	{gv: "v1", resource: "pods", kind: "Pod", namespaced: ns, short: []string{"po"}, categories: all, status: true, extra: []string{"attach", "binding", "eviction", "exec", "log", "portforward"}},
 	{gv: "v1", resource: "services", kind: "Service", namespaced: ns, short: []string{"svc"}, categories: all, status: true},
 	{gv: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: ns, short: []string{"cm"}},
 	{gv: "v1", resource: "secrets", kind: "Secret", namespaced: ns},
 	{gv: "v1", resource: "namespaces", kind: "Namespace", namespaced: cluster, short: []string{"ns"}, status: true, extra: []string{"finalize"}},
-	{gv: "v1", resource: "nodes", kind: "Node", namespaced: cluster, short: []string{"no"}, status: true},
+	{gv: "v1", resource: "nodes", kind: "Node", namespaced: cluster, short: []string{"no"}, status: true, extra: []string{"proxy"}},
 	{gv: "v1", resource: "events", kind: "Event", namespaced: ns, short: []string{"ev"}},
 	{gv: "v1", resource: "endpoints", kind: "Endpoints", namespaced: ns, short: []string{"ep"}},
 	{gv: "v1", resource: "serviceaccounts", kind: "ServiceAccount", namespaced: ns, short: []string{"sa"}, extra: []string{"token"}},

@@ -1,0 +1,208 @@
+package apiserver_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/apimachinery/pkg/util/httpstream/spdy"
+	"k8s.io/apimachinery/pkg/util/remotecommand"
+	"k8s.io/client-go/kubernetes/scheme"
+	clientremote "k8s.io/client-go/tools/remotecommand"
+	"k8s.io/client-go/util/exec"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/bosun-dev/bosun/internal/agent/cri/fake"
+	"github.com/bosun-dev/bosun/internal/agent/streaming"
+	"github.com/bosun-dev/bosun/internal/pki"
+	"github.com/bosun-dev/bosun/internal/testenv"
+)
+
+// runtimeExec stands in for containerd's streaming server: over SPDY v4 it
+// says "hi" on stdout and exits 3.
+func runtimeExec(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := httpstream.Handshake(r, w, []string{remotecommand.StreamProtocolV4Name}); err != nil {
+			return
+		}
+		streams := make(chan httpstream.Stream, 4)
+		conn := spdy.NewResponseUpgrader().UpgradeResponse(w, r, func(s httpstream.Stream, _ <-chan struct{}) error {
+			streams <- s
+			return nil
+		})
+		if conn == nil {
+			return
+		}
+		defer conn.Close()
+		got := map[string]httpstream.Stream{}
+		for len(got) < 2 {
+			s := <-streams
+			got[s.Headers().Get(corev1.StreamType)] = s
+		}
+		got[corev1.StreamTypeStdout].Write([]byte("hi\n"))
+		got[corev1.StreamTypeStdout].Close()
+		data, _ := json.Marshal(metav1.Status{Status: metav1.StatusFailure, Reason: remotecommand.NonZeroExitCodeReason,
+			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: remotecommand.ExitCodeCauseType, Message: "3"}}}})
+		got[corev1.StreamTypeError].Write(data)
+		got[corev1.StreamTypeError].Close()
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// startAgent serves the agent API on a fake runtime with a serving
+// certificate from the server's CA, and returns its port.
+func startAgent(t *testing.T, dataDir string, rt *fake.Runtime) int {
+	b, err := pki.Ensure(dataDir, pki.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := b.IssueServingCert("n1", []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(streaming.NewServer(streaming.Config{Runtime: rt, ClientCA: b.CAPool()}).Handler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: b.CAPool()}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	p, _ := strconv.Atoi(port)
+	return p
+}
+
+func runContainer(t *testing.T, rt *fake.Runtime, ns, pod, name, logPath string) {
+	ctx := context.Background()
+	labels := map[string]string{"io.kubernetes.pod.namespace": ns, "io.kubernetes.pod.name": pod}
+	sb, err := rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: &runtimeapi.PodSandboxConfig{
+		Metadata: &runtimeapi.PodSandboxMetadata{Name: pod, Namespace: ns}, Labels: labels}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.AddImage("busybox")
+	labels["io.kubernetes.container.name"] = name
+	c, err := rt.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sb.GetPodSandboxId(), Config: &runtimeapi.ContainerConfig{
+		Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: "busybox"}, Labels: labels, LogPath: logPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: c.GetContainerId()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPodStreamsThroughAgent(t *testing.T) {
+	env := testenv.Start(t, "")
+	ctx := context.Background()
+	rt := fake.New()
+	rt.StreamURL = runtimeExec(t).URL + "/exec/token"
+	port := startAgent(t, env.DataDir, rt)
+	logPath := filepath.Join(t.TempDir(), "0.log")
+	if err := os.WriteFile(logPath, []byte("2024-01-01T00:00:01Z stdout F hello\n2024-01-01T00:00:02Z stderr F world\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runContainer(t, rt, "default", "web", "server", logPath)
+
+	node, err := env.Client.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: "n1.invalid"}, {Type: corev1.NodeInternalIP, Address: "127.0.0.1"}}
+	node.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(port)
+	if _, err := env.Client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pods := env.Client.CoreV1().Pods("default")
+	spec := corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "server", Image: "busybox"}, {Name: "sidecar", Image: "busybox"}}}
+	if _, err := pods.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: spec}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	spec.NodeName = ""
+	if _, err := pods.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "pending"}, Spec: spec}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("log", func(t *testing.T) {
+		out, err := pods.GetLogs("web", &corev1.PodLogOptions{Container: "server"}).DoRaw(ctx)
+		if err != nil || string(out) != "hello\nworld\n" {
+			t.Fatalf("logs = %q, %v", out, err)
+		}
+		out, err = pods.GetLogs("web", &corev1.PodLogOptions{Container: "server", TailLines: ptr.To[int64](1)}).DoRaw(ctx)
+		if err != nil || string(out) != "world\n" {
+			t.Fatalf("tail = %q, %v", out, err)
+		}
+	})
+	t.Run("log errors", func(t *testing.T) {
+		tests := []struct {
+			pod  string
+			opts corev1.PodLogOptions
+			code int32
+			msg  string
+		}{
+			{"web", corev1.PodLogOptions{}, 400, "a container name must be specified for pod web, choose one of: [server sidecar]"},
+			{"web", corev1.PodLogOptions{Container: "x"}, 400, "container x is not valid for pod web"},
+			{"web", corev1.PodLogOptions{Container: "server", TailLines: ptr.To[int64](-1)}, 422, "tailLines: Invalid value: -1: must be greater than or equal to 0"},
+			{"web", corev1.PodLogOptions{Container: "sidecar"}, 400, `container "sidecar" in pod "web" is waiting to start: ContainerCreating`},
+			{"web", corev1.PodLogOptions{Container: "server", Previous: true}, 400, `previous terminated container "server" in pod "web" not found`},
+			{"pending", corev1.PodLogOptions{Container: "server"}, 400, "pod pending does not have a host assigned"},
+			{"gone", corev1.PodLogOptions{Container: "server"}, 404, `pods "gone" not found`},
+		}
+		for _, tt := range tests {
+			_, err := pods.GetLogs(tt.pod, &tt.opts).Stream(ctx)
+			var se *apierrors.StatusError
+			if !errors.As(err, &se) || se.ErrStatus.Code != tt.code || !strings.Contains(se.ErrStatus.Message, tt.msg) {
+				t.Errorf("logs of %s %+v: err %v, want %d %q", tt.pod, tt.opts, err, tt.code, tt.msg)
+			}
+		}
+	})
+	for _, proto := range []string{"spdy", "websocket"} {
+		t.Run("exec over "+proto, func(t *testing.T) {
+			u := env.Client.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("web").SubResource("exec").
+				VersionedParams(&corev1.PodExecOptions{Container: "server", Command: []string{"sh"}, Stdout: true}, scheme.ParameterCodec).URL()
+			var ex clientremote.Executor
+			if proto == "spdy" {
+				ex, err = clientremote.NewSPDYExecutor(env.Config, "POST", u)
+			} else {
+				ex, err = clientremote.NewWebSocketExecutor(env.Config, "GET", u.String())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			err := ex.StreamWithContext(ctx, clientremote.StreamOptions{Stdout: &out})
+			var ee exec.CodeExitError
+			if !errors.As(err, &ee) || ee.Code != 3 || out.String() != "hi\n" {
+				t.Fatalf("exec: out %q err %v, want hi and exit code 3", out.String(), err)
+			}
+		})
+	}
+	t.Run("node proxy", func(t *testing.T) {
+		out, err := env.Client.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes/n1/proxy/healthz").DoRaw(ctx)
+		if err != nil || string(out) != "ok" {
+			t.Fatalf("healthz through node proxy = %q, %v", out, err)
+		}
+		out, err = env.Client.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes/n1/proxy/pods").DoRaw(ctx)
+		if err != nil || !strings.Contains(string(out), `"kind":"PodList"`) {
+			t.Fatalf("pods through node proxy = %q, %v", out, err)
+		}
+	})
+}
