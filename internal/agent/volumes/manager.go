@@ -28,10 +28,10 @@ type Config struct {
 	PodsDir string
 	// Client reads claims, volumes and the node, and requests tokens.
 	Client kubernetes.Interface
-	// Informers supplies the ConfigMap, Secret and PersistentVolume
+	// Factory supplies the ConfigMap, Secret and PersistentVolume
 	// informers. NewManager registers them; the caller starts the factory.
 	// Until they sync, Setup reads ConfigMaps and Secrets through Client.
-	Informers informers.SharedInformerFactory
+	Factory informers.SharedInformerFactory
 	// NodeName is this node: downward API limits default to its
 	// allocatable, and it cleans up local-path volumes provisioned on it.
 	NodeName string
@@ -104,8 +104,8 @@ func NewManager(cfg Config) *Manager {
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "local_path_cleanup"}),
 		pods: map[types.UID]*podState{},
 	}
-	if cfg.Informers != nil {
-		m.watch(cfg.Informers)
+	if cfg.Factory != nil {
+		m.watch(cfg.Factory)
 	}
 	return m
 }
