@@ -227,17 +227,33 @@ func (m *Manager) apply(name string, r Resources) error {
 // RemovePod removes the pod's cgroup (and any container cgroups the runtime
 // left under it) from every hierarchy.
 func (m *Manager) RemovePod(pod *v1.Pod) error {
-	name := PodCgroupName(m.root, pod)
+	// The pod may be an orphan known only by its UID (no spec, so no QoS
+	// class): look in every QoS group.
+	leaf := "pod" + string(pod.UID)
 	var errs []error
 	for _, h := range m.hierarchies {
-		if err := removeTree(filepath.Join(h, name)); err != nil {
-			errs = append(errs, err)
+		for _, group := range []string{"", "burstable", "besteffort"} {
+			if err := removeTree(filepath.Join(h, m.root, group, leaf)); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("remove cgroup %s of pod %s/%s: %w", name, pod.Namespace, pod.Name, err)
+		return fmt.Errorf("remove cgroup %s of pod %s/%s: %w", leaf, pod.Namespace, pod.Name, err)
 	}
 	return nil
+}
+
+// Purge removes every cgroup under the root, pods' included, for tearing a
+// node down after its containers are gone.
+func (m *Manager) Purge() error {
+	var errs []error
+	for _, h := range m.hierarchies {
+		if err := removeTree(filepath.Join(h, m.root)); err != nil {
+			errs = append(errs, fmt.Errorf("remove cgroups under %s: %w", filepath.Join(h, m.root), err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Cleanup removes the pods' root cgroups where they are empty, for a clean
