@@ -20,6 +20,12 @@ import (
 // the test ends, whatever happened.
 func startReal(t *testing.T) (*Process, *cri.Client, Config) {
 	t.Helper()
+	return startRealWith(t, func(*Config) {})
+}
+
+// startRealWith is startReal with the config edited by edit.
+func startRealWith(t *testing.T, edit func(*Config)) (*Process, *cri.Client, Config) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("SKIP: needs root to run containerd (CI runs as root)")
 	}
@@ -31,6 +37,7 @@ func startReal(t *testing.T) (*Process, *cri.Client, Config) {
 		dd = d
 	}
 	cfg := Config{DataDir: dd, SandboxImage: "bosun.local/pause:test"}
+	edit(&cfg)
 	var p *Process
 	var c *cri.Client
 	t.Cleanup(func() {

@@ -14,10 +14,10 @@ import (
 	"testing"
 )
 
-// importSleepImage imports, through ctr, an OCI image named ref whose only
-// file is the host's static busybox and whose entrypoint sleeps; it serves
-// as a sandbox image without any registry.
-func importSleepImage(t *testing.T, endpoint, ref string) {
+// sleepImage is an OCI image whose only file is the host's static busybox
+// and whose entrypoint sleeps: a sandbox image without any registry. It
+// returns the blobs by digest and the manifest.
+func sleepImage(t *testing.T) (blobs map[string][]byte, manifest []byte) {
 	t.Helper()
 	bb, err := os.ReadFile("/usr/bin/busybox")
 	if err != nil {
@@ -31,30 +31,37 @@ func importSleepImage(t *testing.T, endpoint, ref string) {
 	must(t, err)
 	must(t, tw.Close())
 
-	blobs := map[string][]byte{}
-	put := func(b []byte) map[string]any {
-		sum := sha256.Sum256(b)
-		d := "sha256:" + hex.EncodeToString(sum[:])
-		blobs[d] = b
-		return map[string]any{"digest": d, "size": len(b)}
-	}
-	desc := func(mediaType string, b []byte) map[string]any {
-		d := put(b)
-		d["mediaType"] = mediaType
-		return d
-	}
-	layerDesc := desc("application/vnd.oci.image.layer.v1.tar", layer.Bytes())
+	blobs = map[string][]byte{}
+	layerDesc := descriptor(blobs, "application/vnd.oci.image.layer.v1.tar", layer.Bytes())
 	config := jsonOf(t, map[string]any{
 		"architecture": runtime.GOARCH, "os": "linux",
 		"config": map[string]any{"Entrypoint": []string{"/bin/busybox", "sleep", "2147483647"}},
 		"rootfs": map[string]any{"type": "layers", "diff_ids": []any{layerDesc["digest"]}},
 	})
-	manifest := jsonOf(t, map[string]any{
-		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-		"config": desc("application/vnd.oci.image.config.v1+json", config),
+	manifest = jsonOf(t, map[string]any{
+		"schemaVersion": 2, "mediaType": manifestType,
+		"config": descriptor(blobs, "application/vnd.oci.image.config.v1+json", config),
 		"layers": []any{layerDesc},
 	})
-	mdesc := desc("application/vnd.oci.image.manifest.v1+json", manifest)
+	return blobs, manifest
+}
+
+const manifestType = "application/vnd.oci.image.manifest.v1+json"
+
+// descriptor stores b in blobs and describes it.
+func descriptor(blobs map[string][]byte, mediaType string, b []byte) map[string]any {
+	sum := sha256.Sum256(b)
+	d := "sha256:" + hex.EncodeToString(sum[:])
+	blobs[d] = b
+	return map[string]any{"mediaType": mediaType, "digest": d, "size": len(b)}
+}
+
+// importSleepImage imports sleepImage as ref through ctr, as the project
+// imports its pause image.
+func importSleepImage(t *testing.T, endpoint, ref string) {
+	t.Helper()
+	blobs, manifest := sleepImage(t)
+	mdesc := descriptor(blobs, manifestType, manifest)
 	mdesc["annotations"] = map[string]string{"io.containerd.image.name": ref}
 	index := jsonOf(t, map[string]any{"schemaVersion": 2, "manifests": []any{mdesc}})
 
