@@ -125,6 +125,10 @@ func hasEffectiveCap(status string, bit int) bool {
 // writeFiles writes config.toml and one hosts.toml per insecure registry,
 // creating the dirs containerd and the CRI plugin expect to exist.
 func writeFiles(c Config, p paths) error {
+	// Registries dropped from the list must lose their plain-http access.
+	if err := os.RemoveAll(p.certs); err != nil {
+		return fmt.Errorf("reset registry hosts: %w", err)
+	}
 	for _, dir := range []string{p.root, p.state, p.certs, c.CNIConfDir, filepath.Dir(p.socket)} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			return fmt.Errorf("create %s: %w", dir, err)

@@ -168,7 +168,11 @@ func TestContainerdLifecycle(t *testing.T) {
 		t.Fatalf("containerd %d still alive after Stop", pid)
 	}
 	// The first supervisor sees the pid file gone: a deliberate stop.
-	time.Sleep(2 * minRestartDelay)
+	select {
+	case <-p.supervised:
+	case <-time.After(10 * time.Second):
+		t.Fatal("first supervisor still running after another owner stopped containerd")
+	}
 	if p.PID() != pid {
 		t.Fatalf("first supervisor restarted containerd (pid %d) after another owner stopped it", p.PID())
 	}

@@ -33,6 +33,9 @@ type Process struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	stopErr  error
+	// supervised is closed when the supervisor has returned; nil until
+	// Start launches it.
+	supervised chan struct{}
 }
 
 // Start writes containerd's config, starts containerd (or adopts the one a
@@ -59,7 +62,8 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		p.Stop()
 		return nil, err
 	}
-	go p.supervise()
+	p.supervised = make(chan struct{})
+	go func() { defer close(p.supervised); p.supervise() }()
 	return p, nil
 }
 
@@ -141,6 +145,9 @@ func (p *Process) Stop() error {
 		if pid > 0 {
 			p.stopErr = terminate(pid, exited)
 			p.log.Info("Stopped containerd", "pid", pid)
+		}
+		if p.supervised != nil {
+			<-p.supervised
 		}
 	})
 	return p.stopErr
