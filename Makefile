@@ -13,7 +13,7 @@ LDFLAGS := -s -w -X github.com/bosun-dev/bosun/internal/version.Bosun=$(VERSION)
 	-X github.com/bosun-dev/bosun/internal/version.Commit=$(COMMIT) \
 	-X github.com/bosun-dev/bosun/internal/version.BuildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: build run stop test unit acceptance bench lint deps deps-test clean
+.PHONY: build run stop test unit acceptance bench lint deps deps-test clean testimages
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bosun
@@ -25,6 +25,13 @@ run: deps build
 
 stop:
 	@hack/stop.sh $(DATA)
+	@hack/testimages.sh --stop $(DATA)
+
+# testimages builds the test images (busybox from Debian's busybox-static),
+# serves them from a local registry (Debian's docker-registry) and prints
+# BUSYBOX=<image reference> as its last line.
+testimages: deps-test
+	@hack/testimages.sh $(DATA)
 
 # test runs every test: unit and integration tests, then the acceptance
 # scripts through real kubectl against a server started the README's way.
@@ -34,7 +41,8 @@ unit:
 	$(GO) test -count=1 -timeout 20m ./...
 
 acceptance: build
-	hack/acceptance.sh $(BIN) $(ACCEPTANCE) api deployment
+	hack/acceptance.sh $(BIN) $(ACCEPTANCE) sim api deployment
+	hack/acceptance.sh $(BIN) $(ACCEPTANCE) node pods
 
 # bench prints every performance figure beside its target (not part of test).
 bench: build

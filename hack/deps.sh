@@ -12,8 +12,8 @@ need runc runc
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || want+=(containernetworking-plugins)
 need iptables iptables
 need nft nftables
+need kubectl kubectl
 if [ "${1:-run}" = test ]; then
-  need kubectl kubectl
   # make testimages: busybox image from busybox-static, served by a local registry
   dpkg -s busybox-static >/dev/null 2>&1 || want+=(busybox-static)
   need docker-registry docker-registry

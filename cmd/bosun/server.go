@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -12,12 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bosun-dev/bosun/internal/agent"
 	"github.com/bosun-dev/bosun/internal/server"
 )
 
 func newServerCommand() *cobra.Command {
 	cfg := server.Config{}
 	var disableAgent bool
+	var agentCfg agent.Config
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane: API server on etcd and its controllers",
@@ -28,14 +28,15 @@ and controllers against another server's --kubeconfig; leader election keeps
 one of each active). Certificates and DATA-DIR/admin.kubeconfig are made at
 first start and reused. SIGTERM or SIGINT stops it cleanly.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !disableAgent && slices.Contains(cfg.Components, server.ComponentAPIServer) {
-				fmt.Fprintln(os.Stderr, "note: this build has no node agent yet; running the control plane only (as with --disable-agent)")
-			}
 			abs, err := filepath.Abs(cfg.DataDir)
 			if err != nil {
 				return err
 			}
 			cfg.DataDir = abs
+			if !disableAgent && slices.Contains(cfg.Components, server.ComponentAPIServer) {
+				agentCfg.DataDir = filepath.Join(abs, "agent")
+				cfg.Agent = &agentCfg
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return server.Run(ctx, cfg)
@@ -56,5 +57,6 @@ first start and reused. SIGTERM or SIGINT stops it cleanly.`,
 	f.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "API server to run the scheduler and controllers against, when --components has no apiserver")
 	f.DurationVar(&cfg.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may go without renewing its Lease before it is marked Unknown and tainted unreachable")
 	f.BoolVar(&disableAgent, "disable-agent", false, "do not run a node agent in this process")
+	addAgentFlags(f, &agentCfg)
 	return cmd
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bosun-dev/bosun/internal/agent"
+
 	"github.com/bosun-dev/bosun/internal/hostaddr"
 )
 
@@ -38,6 +40,9 @@ type Config struct {
 	// NodeMonitorGracePeriod is how long a node may stay silent before it is
 	// marked Unknown and tainted unreachable (default 40s, as Kubernetes).
 	NodeMonitorGracePeriod time.Duration
+	// Agent, when set, runs a node agent in this process with credentials
+	// the server issues (its REST and certificate fields are filled in).
+	Agent *agent.Config
 	// Ready, when set, is closed once the server serves and has bootstrapped.
 	Ready chan struct{}
 	// Addr, when set, receives the address HTTPS listens on (after the port is bound).

@@ -160,6 +160,12 @@ func Run(ctx context.Context, cfg Config) error {
 		controlPlaneDone <- controlplane.Run(ctrlCtx, controlPlaneConfig(cfg, loopback, bundle.CAPEM, controlplane.StableIdentity(cfg.DataDir)))
 	}()
 	api.SetReady()
+	// agentDone stays nil (never ready) without a local agent.
+	var agentDone chan error
+	if cfg.Agent != nil {
+		agentDone = make(chan error, 1)
+		go func() { agentDone <- runLocalAgent(ctrlCtx, *cfg.Agent, bundle, url) }()
+	}
 	log.Info("Serving", "address", ln.Addr().String(), "kubeconfig", kubeconfig, "startup", time.Since(start).Round(time.Millisecond))
 	if cfg.Ready != nil {
 		close(cfg.Ready)
@@ -171,10 +177,18 @@ func Run(ctx context.Context, cfg Config) error {
 		if !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve: %w", err)
 		}
+	case err := <-agentDone:
+		// The server is useless as a one-node cluster without its node.
+		return fmt.Errorf("node agent: %w", err)
 	}
 	log.Info("Shutting down")
 	stopControllers()
 	<-controlPlaneDone
+	if agentDone != nil {
+		if err := <-agentDone; err != nil {
+			log.Error("Node agent stopped", "err", err)
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

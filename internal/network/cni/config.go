@@ -104,7 +104,7 @@ func render(c Config, ipamDir string) ([]byte, error) {
 		return nil, fmt.Errorf("cni config: pod CIDR %s is not IPv4", prefix)
 	}
 	if c.BridgeName == "" {
-		c.BridgeName = "bosun0"
+		c.BridgeName = DefaultBridge
 	}
 	if c.MTU < 0 {
 		return nil, fmt.Errorf("cni config: negative MTU %d", c.MTU)

@@ -1,0 +1,73 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/bosun-dev/bosun/internal/agent/cgroups"
+	"github.com/bosun-dev/bosun/internal/agent/containerd"
+	"github.com/bosun-dev/bosun/internal/agent/cri"
+	"github.com/bosun-dev/bosun/internal/agent/images"
+	"github.com/bosun-dev/bosun/internal/agent/volumes"
+	"github.com/bosun-dev/bosun/internal/network/cni"
+)
+
+// Cleanup removes everything an agent with this data dir left on the host:
+// its pods (through a containerd it starts for the purpose, so CNI releases
+// their network), that containerd, every mount under the data dir, the pod
+// cgroups and the pod bridge. The API objects are not touched.
+func Cleanup(ctx context.Context, dataDir, cgroupRoot string) error {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return fmt.Errorf("cleanup: data dir: %w", err)
+	}
+	if cgroupRoot == "" {
+		cgroupRoot = "/kubepods"
+	}
+	log := slog.Default().With("component", "agent-cleanup", "dataDir", abs)
+	var errs []error
+	log.Info("Removing pods through containerd")
+	proc, err := containerd.Start(ctx, containerd.Config{DataDir: abs, SandboxImage: images.PauseImage, CNIConfDir: filepath.Join(abs, "cni", "net.d"), Log: log})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("start containerd to remove pods: %w", err))
+		errs = append(errs, containerd.Purge(ctx, nil, abs))
+	} else {
+		rt, err := cri.Dial(ctx, proc.Endpoint(), 30*time.Second)
+		if err != nil {
+			errs = append(errs, err)
+			errs = append(errs, containerd.Purge(ctx, nil, abs))
+		} else {
+			errs = append(errs, containerd.Purge(ctx, rt.Runtime, abs))
+			rt.Close()
+		}
+		errs = append(errs, proc.Stop())
+	}
+	log.Info("Removing pod volumes")
+	vm := volumes.NewManager(volumes.Config{PodsDir: filepath.Join(abs, "pods"), Log: log})
+	entries, _ := os.ReadDir(filepath.Join(abs, "pods"))
+	for _, e := range entries {
+		errs = append(errs, vm.Teardown(ctx, types.UID(e.Name())))
+	}
+	log.Info("Removing pod cgroups", "root", cgroupRoot)
+	if cg, err := cgroups.New(cgroupRoot, nil); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, cg.Purge())
+	}
+	if _, err := net.InterfaceByName(cni.DefaultBridge); err == nil {
+		log.Info("Removing the pod bridge", "bridge", cni.DefaultBridge)
+		if out, err := exec.CommandContext(ctx, "ip", "link", "delete", cni.DefaultBridge).CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Errorf("delete bridge %s: %v: %s", cni.DefaultBridge, err, out))
+		}
+	}
+	return errors.Join(errs...)
+}
