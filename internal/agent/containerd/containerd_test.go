@@ -32,11 +32,7 @@ func startRealWith(t *testing.T, edit func(*Config)) (*Process, *cri.Client, Con
 	if _, err := exec.LookPath("containerd"); err != nil {
 		t.Fatalf("containerd not installed: %v", err)
 	}
-	dd := t.TempDir()
-	if d := os.Getenv("A1_KEEP"); d != "" {
-		dd = d
-	}
-	cfg := Config{DataDir: dd, SandboxImage: "bosun.local/pause:test"}
+	cfg := Config{DataDir: t.TempDir(), SandboxImage: "bosun.local/pause:test"}
 	edit(&cfg)
 	var p *Process
 	var c *cri.Client
