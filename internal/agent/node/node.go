@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"sync"
+	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
 )
 
 // Node keeps one Node object, its Lease and its status. Register it once,
@@ -23,7 +25,8 @@ type Node struct {
 	broadcaster record.EventBroadcaster
 	trigger     chan struct{}
 
-	// Used by the Run goroutine only (and by Register before it).
+	// lease is used by Run's lease loop only; cidrDone by whoever syncs
+	// the status (Register, then Run's status loop).
 	lease    *coordinationv1.Lease
 	cidrDone bool
 
@@ -76,39 +79,43 @@ func (n *Node) UpdateStatus() {
 }
 
 // Run renews the Lease every RenewInterval and posts the status every
-// StatusInterval (or when UpdateStatus asks), until ctx ends. Failures are
-// logged and retried on the next tick.
+// StatusInterval (or when UpdateStatus asks), until ctx ends. The two run
+// apart, so a hung container runtime delays the status but not the Lease
+// (the agent is alive), as kubelet. Failures are logged and retried on the
+// next tick.
 func (n *Node) Run(ctx context.Context) {
 	cfg := n.cfg
 	if n.broadcaster != nil {
 		defer n.broadcaster.Shutdown()
 	}
-	leaseTick := cfg.Clock.NewTicker(cfg.RenewInterval)
-	defer leaseTick.Stop()
-	statusTick := cfg.Clock.NewTicker(cfg.StatusInterval)
-	defer statusTick.Stop()
-	renew := func() {
-		if err := n.renewLease(ctx); err != nil && ctx.Err() == nil {
-			cfg.Log.Warn("Lease not renewed", "node", cfg.NodeName, "err", err)
-		}
-	}
-	status := func() {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		every(ctx, cfg.Clock, cfg.RenewInterval, nil, func() {
+			if err := n.renewLease(ctx); err != nil && ctx.Err() == nil {
+				cfg.Log.Warn("Lease not renewed", "node", cfg.NodeName, "err", err)
+			}
+		})
+	})
+	every(ctx, cfg.Clock, cfg.StatusInterval, n.trigger, func() {
 		if err := n.syncStatus(ctx); err != nil && ctx.Err() == nil {
 			cfg.Log.Warn("Node status not updated", "node", cfg.NodeName, "err", err)
 		}
-	}
-	renew()
-	status()
+	})
+}
+
+// every calls f now, then each interval and each time trigger fires,
+// until ctx ends.
+func every(ctx context.Context, c clock.WithTicker, interval time.Duration, trigger <-chan struct{}, f func()) {
+	t := c.NewTicker(interval)
+	defer t.Stop()
 	for {
+		f()
 		select {
 		case <-ctx.Done():
 			return
-		case <-leaseTick.C():
-			renew()
-		case <-statusTick.C():
-			status()
-		case <-n.trigger:
-			status()
+		case <-t.C():
+		case <-trigger:
 		}
 	}
 }

@@ -18,6 +18,10 @@ import (
 // on a fresh read within one sync, as kubelet's nodeStatusUpdateRetry.
 const statusUpdateRetries = 5
 
+// runtimeTimeout bounds the CRI calls of one status sync, so a stuck
+// runtime shows as NotReady instead of freezing the status.
+const runtimeTimeout = 10 * time.Second
+
 // observation is everything the status is computed from, read once per sync.
 type observation struct {
 	info        corev1.NodeSystemInfo
@@ -50,6 +54,8 @@ func nodeStatus(old corev1.NodeStatus, o observation, now time.Time, nodeName st
 // unchanged) rather than skip the heartbeat.
 func (n *Node) observe(ctx context.Context) observation {
 	cfg := n.cfg
+	ctx, cancel := context.WithTimeout(ctx, runtimeTimeout)
+	defer cancel()
 	o := observation{
 		info:      n.info,
 		addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: cfg.NodeIP}, {Type: corev1.NodeHostName, Address: cfg.Hostname}},
