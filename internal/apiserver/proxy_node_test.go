@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +24,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/httpstream/spdy"
 	"k8s.io/apimachinery/pkg/util/remotecommand"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/portforward"
 	clientremote "k8s.io/client-go/tools/remotecommand"
+	clientspdy "k8s.io/client-go/transport/spdy"
 	"k8s.io/client-go/util/exec"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/utils/ptr"
@@ -34,10 +37,15 @@ import (
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
 
-// runtimeExec stands in for containerd's streaming server: over SPDY v4 it
-// says "hi" on stdout and exits 3.
-func runtimeExec(t *testing.T) *httptest.Server {
+// runtimeStreams stands in for containerd's streaming server. Exec (SPDY
+// v4) says "hi" on stdout and exits 3 once the client made ?streams= streams
+// (default 2: error and stdout); port-forward echoes every connection.
+func runtimeStreams(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(httpstream.HeaderProtocolVersion) == "portforward.k8s.io" {
+			echoPortForward(w, r)
+			return
+		}
 		if _, err := httpstream.Handshake(r, w, []string{remotecommand.StreamProtocolV4Name}); err != nil {
 			return
 		}
@@ -50,8 +58,9 @@ func runtimeExec(t *testing.T) *httptest.Server {
 			return
 		}
 		defer conn.Close()
+		want, _ := strconv.Atoi(r.URL.Query().Get("streams"))
 		got := map[string]httpstream.Stream{}
-		for len(got) < 2 {
+		for len(got) < max(want, 2) {
 			s := <-streams
 			got[s.Headers().Get(corev1.StreamType)] = s
 		}
@@ -64,6 +73,29 @@ func runtimeExec(t *testing.T) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// echoPortForward serves the SPDY port-forward protocol: each forwarded
+// connection is a data stream (and an error stream) naming its port; the
+// data comes straight back.
+func echoPortForward(w http.ResponseWriter, r *http.Request) {
+	if _, err := httpstream.Handshake(r, w, []string{"portforward.k8s.io"}); err != nil {
+		return
+	}
+	conn := spdy.NewResponseUpgrader().UpgradeResponse(w, r, func(s httpstream.Stream, replySent <-chan struct{}) error {
+		if s.Headers().Get(corev1.StreamType) == corev1.StreamTypeData {
+			go func() {
+				<-replySent
+				io.Copy(s, s)
+				s.Close()
+			}()
+		}
+		return nil
+	})
+	if conn == nil {
+		return
+	}
+	<-conn.CloseChan()
 }
 
 // startAgent serves the agent API on a fake runtime with a serving
@@ -110,11 +142,21 @@ func runContainer(t *testing.T, rt *fake.Runtime, ns, pod, name, logPath string)
 	}
 }
 
-func TestPodStreamsThroughAgent(t *testing.T) {
+// agentCluster is an API server with node n1 served by an agent on a fake
+// runtime, pod default/web (containers server and sidecar; server runs and
+// has logged "hello" and "world") on it, and pod default/pending on no node.
+type agentCluster struct {
+	env     *testenv.Env
+	rt      *fake.Runtime
+	streams string
+}
+
+func startAgentCluster(t *testing.T) *agentCluster {
 	env := testenv.Start(t, "")
 	ctx := context.Background()
 	rt := fake.New()
-	rt.StreamURL = runtimeExec(t).URL + "/exec/token"
+	streams := runtimeStreams(t).URL + "/stream/token"
+	rt.StreamURL = streams
 	port := startAgent(t, env.DataDir, rt)
 	logPath := filepath.Join(t.TempDir(), "0.log")
 	if err := os.WriteFile(logPath, []byte("2024-01-01T00:00:01Z stdout F hello\n2024-01-01T00:00:02Z stderr F world\n"), 0o600); err != nil {
@@ -133,13 +175,28 @@ func TestPodStreamsThroughAgent(t *testing.T) {
 	}
 	pods := env.Client.CoreV1().Pods("default")
 	spec := corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "server", Image: "busybox"}, {Name: "sidecar", Image: "busybox"}}}
-	if _, err := pods.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: spec}, metav1.CreateOptions{}); err != nil {
+	web, err := pods.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: spec}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kubectl port-forward and exec check the phase first.
+	web.Status.Phase = corev1.PodRunning
+	if _, err := pods.UpdateStatus(ctx, web, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	spec.NodeName = ""
 	if _, err := pods.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "pending"}, Spec: spec}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return &agentCluster{env: env, rt: rt, streams: streams}
+}
+
+func TestPodStreamsThroughAgent(t *testing.T) {
+	c := startAgentCluster(t)
+	env := c.env
+	ctx := context.Background()
+	pods := env.Client.CoreV1().Pods("default")
+	var err error
 
 	t.Run("log", func(t *testing.T) {
 		out, err := pods.GetLogs("web", &corev1.PodLogOptions{Container: "server"}).DoRaw(ctx)
@@ -195,6 +252,41 @@ func TestPodStreamsThroughAgent(t *testing.T) {
 			}
 		})
 	}
+	t.Run("port-forward over spdy", func(t *testing.T) {
+		u := env.Client.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("web").SubResource("portforward").URL()
+		rt, up, err := clientspdy.RoundTripperFor(env.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop, ready := make(chan struct{}), make(chan struct{})
+		fw, err := portforward.New(clientspdy.NewDialer(up, &http.Client{Transport: rt}, "POST", u), []string{":8080"}, stop, ready, io.Discard, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- fw.ForwardPorts() }()
+		defer func() { close(stop); <-done }()
+		select {
+		case <-ready:
+		case err := <-done:
+			t.Fatalf("port-forward: %v", err)
+		}
+		ports, err := fw.GetPorts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(ports[0].Local))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		conn.Write([]byte("ping"))
+		buf := make([]byte, 4)
+		if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != "ping" {
+			t.Fatalf("echo = %q, %v", buf, err)
+		}
+	})
 	t.Run("node proxy", func(t *testing.T) {
 		out, err := env.Client.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes/n1/proxy/healthz").DoRaw(ctx)
 		if err != nil || string(out) != "ok" {
