@@ -120,8 +120,11 @@ func parseLogOptions(q map[string][]string) (*v1.PodLogOptions, error) {
 			errs = append(errs, field.Invalid(field.NewPath(k), v, "must be an integer"))
 			return nil
 		}
-		if n < min {
-			errs = append(errs, field.Invalid(field.NewPath(k), n, fmt.Sprintf("must be greater than or equal to %d", min)))
+		switch {
+		case min == 0 && n < 0:
+			errs = append(errs, field.Invalid(field.NewPath(k), n, "must be greater than or equal to 0"))
+		case min == 1 && n < 1:
+			errs = append(errs, field.Invalid(field.NewPath(k), n, "must be greater than 0"))
 		}
 		return &n
 	}
