@@ -203,7 +203,7 @@ func Run(ctx context.Context, cfg Config) error {
 		ActivePods: func() []*v1.Pod { return activePods(podInformer.GetStore()) },
 		Evict:      podManager.Kill,
 	})
-	statics := staticpods.New(staticpods.Config{Dir: cfg.PodManifestPath, NodeName: cfg.NodeName, Client: client, Log: log})
+	statics := staticpods.New(staticpods.Config{Dir: cfg.PodManifestPath, NodeName: cfg.NodeName, NodeUID: nodeAgent.UID, Client: client, Log: log})
 
 	tlsConfig, err := servingTLS(cfg)
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"github.com/bosun-dev/bosun/internal/controller/endpointslice"
 	"github.com/bosun-dev/bosun/internal/controller/garbagecollector"
 	"github.com/bosun-dev/bosun/internal/controller/job"
+	"github.com/bosun-dev/bosun/internal/controller/localpath"
+	"github.com/bosun-dev/bosun/internal/controller/nodeipam"
 	"github.com/bosun-dev/bosun/internal/controller/nodelifecycle"
 	"github.com/bosun-dev/bosun/internal/controller/podautoscaler"
 	"github.com/bosun-dev/bosun/internal/controller/podgc"
@@ -83,6 +85,8 @@ func runControllers(ctx context.Context, g *group) error {
 		{nodelifecycle.New(c, f, g.recorder("node-controller"), nodelifecycle.Options{NodeMonitorGracePeriod: g.cfg.NodeMonitorGracePeriod}), 2},
 		{tainteviction.New(c, f, g.recorder("taint-eviction-controller"), tainteviction.Options{}), 4},
 		{podgc.New(c, f, g.recorder("pod-garbage-collector"), podgc.Options{}), 4},
+		{nodeipam.New(c, f, g.recorder("node-ipam-controller"), nodeipam.Options{}), 1},
+		{localpath.New(c, f, g.recorder("local-path-provisioner"), localpath.Options{}), 2},
 	}
 	f.Start(ctx.Done())
 	var wg sync.WaitGroup

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/bosun-dev/bosun/internal/controller/localpath"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
@@ -57,6 +59,11 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, serviceIP, adve
 		if _, err := client.SchedulingV1().PriorityClasses().Create(ctx, obj, metav1.CreateOptions{FieldManager: "bosun-bootstrap"}); ignoreExists(err) != nil {
 			return fmt.Errorf("create priority class %s: %w", pc.name, err)
 		}
+	}
+	// The built-in local-path provisioner's class, marked default, so a
+	// claim without a class gets node-local storage as on kind and k3s.
+	if _, err := client.StorageV1().StorageClasses().Create(ctx, localpath.DefaultStorageClass(), metav1.CreateOptions{FieldManager: "bosun-bootstrap"}); ignoreExists(err) != nil {
+		return fmt.Errorf("create storage class local-path: %w", err)
 	}
 	return nil
 }
