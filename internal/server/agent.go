@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/bosun-dev/bosun/internal/agent"
+	"github.com/bosun-dev/bosun/internal/hostaddr"
 	"github.com/bosun-dev/bosun/internal/pki"
 )
 
@@ -38,10 +39,10 @@ func runLocalAgent(ctx context.Context, cfg agent.Config, bundle *pki.Bundle, ap
 	if err != nil {
 		return fmt.Errorf("local agent: %w", err)
 	}
-	hosts := []string{cfg.NodeName, "localhost", "127.0.0.1"}
-	if cfg.NodeIP != "" {
-		hosts = append(hosts, cfg.NodeIP)
+	if cfg.NodeIP == "" {
+		cfg.NodeIP = hostaddr.IPv4()
 	}
+	hosts := []string{cfg.NodeName, "localhost", "127.0.0.1", cfg.NodeIP}
 	servingPEM, servingKeyPEM, err := bundle.IssueServingCert(cfg.NodeName, hosts, agentCertTTL)
 	if err != nil {
 		return fmt.Errorf("local agent: %w", err)
