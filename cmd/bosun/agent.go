@@ -26,6 +26,7 @@ func addAgentFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	f.StringSliceVar(&cfg.ClusterDNS, "cluster-dns", nil, "DNS server IPs for pods with dnsPolicy ClusterFirst (default: the host's resolv.conf)")
 	f.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "cluster DNS domain")
 	f.StringVar(&cfg.CgroupRoot, "cgroup-root", "/kubepods", "cgroup all pods live under")
+	f.StringVar(&cfg.BridgeName, "pod-bridge", "bosun0", "Linux bridge pods attach to")
 }
 
 func newAgentCommand() *cobra.Command {
@@ -72,16 +73,17 @@ agent leaves pods running; the next start adopts them.`,
 }
 
 func newAgentCleanupCommand() *cobra.Command {
-	var dataDir, cgroupRoot string
+	var dataDir, cgroupRoot, bridge string
 	cmd := &cobra.Command{
 		Use:   "cleanup",
 		Short: "Remove the pods, containerd state, mounts, cgroups and bridge an agent left on this host",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return agent.Cleanup(cmd.Context(), dataDir, cgroupRoot)
+			return agent.Cleanup(cmd.Context(), dataDir, cgroupRoot, bridge)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "/var/lib/bosun/agent", "the agent's data dir")
 	cmd.Flags().StringVar(&cgroupRoot, "cgroup-root", "/kubepods", "cgroup the agent's pods live under")
+	cmd.Flags().StringVar(&bridge, "pod-bridge", "bosun0", "Linux bridge the agent's pods attach to")
 	return cmd
 }

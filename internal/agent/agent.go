@@ -127,7 +127,7 @@ func Run(ctx context.Context, cfg Config) error {
 				if err := cni.EnableForwarding(); err != nil {
 					log.Error("Enable IP forwarding", "err", err)
 				}
-				if err := cni.WriteConfig(cniConfDir, cni.Config{PodCIDR: cidr}); err != nil {
+				if err := cni.WriteConfig(cniConfDir, cni.Config{PodCIDR: cidr, BridgeName: cfg.BridgeName}); err != nil {
 					log.Error("Write CNI config", "podCIDR", cidr, "err", err)
 					return
 				}

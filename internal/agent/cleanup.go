@@ -25,13 +25,16 @@ import (
 // its pods (through a containerd it starts for the purpose, so CNI releases
 // their network), that containerd, every mount under the data dir, the pod
 // cgroups and the pod bridge. The API objects are not touched.
-func Cleanup(ctx context.Context, dataDir, cgroupRoot string) error {
+func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string) error {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return fmt.Errorf("cleanup: data dir: %w", err)
 	}
 	if cgroupRoot == "" {
 		cgroupRoot = "/kubepods"
+	}
+	if bridge == "" {
+		bridge = cni.DefaultBridge
 	}
 	log := slog.Default().With("component", "agent-cleanup", "dataDir", abs)
 	var errs []error
@@ -63,10 +66,10 @@ func Cleanup(ctx context.Context, dataDir, cgroupRoot string) error {
 	} else {
 		errs = append(errs, cg.Purge())
 	}
-	if _, err := net.InterfaceByName(cni.DefaultBridge); err == nil {
-		log.Info("Removing the pod bridge", "bridge", cni.DefaultBridge)
-		if out, err := exec.CommandContext(ctx, "ip", "link", "delete", cni.DefaultBridge).CombinedOutput(); err != nil {
-			errs = append(errs, fmt.Errorf("delete bridge %s: %v: %s", cni.DefaultBridge, err, out))
+	if _, err := net.InterfaceByName(bridge); err == nil {
+		log.Info("Removing the pod bridge", "bridge", bridge)
+		if out, err := exec.CommandContext(ctx, "ip", "link", "delete", bridge).CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Errorf("delete bridge %s: %v: %s", bridge, err, out))
 		}
 	}
 	return errors.Join(errs...)

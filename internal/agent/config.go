@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bosun-dev/bosun/internal/hostaddr"
+	"github.com/bosun-dev/bosun/internal/network/cni"
 	"k8s.io/client-go/rest"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	// dnsPolicy ClusterFirst (no ClusterDNS: the host's resolv.conf).
 	ClusterDNS    []string
 	ClusterDomain string
+	// BridgeName is the Linux bridge pods attach to (default bosun0); agents
+	// sharing a network namespace need different ones.
+	BridgeName string
 	// InsecureRegistries may be pulled from over plain HTTP.
 	InsecureRegistries []string
 }
@@ -77,6 +81,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = "cluster.local"
+	}
+	if c.BridgeName == "" {
+		c.BridgeName = cni.DefaultBridge
 	}
 	if c.InsecureRegistries == nil {
 		c.InsecureRegistries = []string{"localhost:5000", "127.0.0.1:5000"}

@@ -31,6 +31,8 @@ type Config struct {
 	// NodeMonitorGracePeriod is how long a node may go without renewing its
 	// Lease or status before it is marked Unknown (default 40s).
 	NodeMonitorGracePeriod time.Duration
+	// ClusterCIDR is the range nodes' podCIDRs are cut from (default 10.244.0.0/16).
+	ClusterCIDR string
 }
 
 func (c *Config) setDefaults() {

@@ -85,7 +85,7 @@ func runControllers(ctx context.Context, g *group) error {
 		{nodelifecycle.New(c, f, g.recorder("node-controller"), nodelifecycle.Options{NodeMonitorGracePeriod: g.cfg.NodeMonitorGracePeriod}), 2},
 		{tainteviction.New(c, f, g.recorder("taint-eviction-controller"), tainteviction.Options{}), 4},
 		{podgc.New(c, f, g.recorder("pod-garbage-collector"), podgc.Options{}), 4},
-		{nodeipam.New(c, f, g.recorder("node-ipam-controller"), nodeipam.Options{}), 1},
+		{nodeipam.New(c, f, g.recorder("node-ipam-controller"), nodeipam.Options{ClusterCIDR: g.cfg.ClusterCIDR}), 1},
 		{localpath.New(c, f, g.recorder("local-path-provisioner"), localpath.Options{}), 2},
 	}
 	f.Start(ctx.Done())

@@ -40,6 +40,8 @@ type Config struct {
 	// NodeMonitorGracePeriod is how long a node may stay silent before it is
 	// marked Unknown and tainted unreachable (default 40s, as Kubernetes).
 	NodeMonitorGracePeriod time.Duration
+	// ClusterCIDR is the range nodes' podCIDRs are cut from (default 10.244.0.0/16).
+	ClusterCIDR string
 	// Agent, when set, runs a node agent in this process with credentials
 	// the server issues (its REST and certificate fields are filled in).
 	Agent *agent.Config

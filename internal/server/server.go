@@ -222,6 +222,7 @@ func controlPlaneConfig(cfg Config, rc *rest.Config, ca []byte, identity string)
 		Identity:               identity,
 		CACert:                 ca,
 		NodeMonitorGracePeriod: cfg.NodeMonitorGracePeriod,
+		ClusterCIDR:            cfg.ClusterCIDR,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/bosun-dev/bosun/internal/agent"
 	"github.com/bosun-dev/bosun/internal/server"
 )
 
@@ -25,6 +26,9 @@ type Env struct {
 	Client kubernetes.Interface
 	// Stop stops the server (also done at cleanup); it is safe to call twice.
 	Stop func()
+	// NodeName and AgentDataDir name the node agent when Options.Agent is set.
+	NodeName     string
+	AgentDataDir string
 }
 
 // Options select what a test server runs.
@@ -38,6 +42,12 @@ type Options struct {
 	Components []string
 	// NodeMonitorGracePeriod as server.Config's (default 40s).
 	NodeMonitorGracePeriod time.Duration
+	// Agent runs the server's node agent with a real containerd (all
+	// components then run unless Components says otherwise). It needs root:
+	// without it the test is skipped, loudly. The agent gets its own bridge,
+	// cluster CIDR and cgroup root, and everything it made on the host is
+	// removed at cleanup.
+	Agent bool
 }
 
 // Start runs an API server until the test ends; see Options.DataDir.
@@ -53,6 +63,13 @@ func StartWith(t testing.TB, opts Options) *Env {
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
+	var agentCfg *agent.Config
+	if opts.Agent {
+		agentCfg = testAgent(t, dataDir)
+		if len(opts.Components) == 0 {
+			opts.Components = server.AllComponents
+		}
+	}
 	if len(opts.Components) == 0 {
 		opts.Components = []string{server.ComponentAPIServer}
 	}
@@ -60,7 +77,10 @@ func StartWith(t testing.TB, opts Options) *Env {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	cfg := server.Config{DataDir: dataDir, BindAddress: "127.0.0.1", SecurePort: 0, Ready: ready,
-		Components: opts.Components, NodeMonitorGracePeriod: opts.NodeMonitorGracePeriod}
+		Components: opts.Components, NodeMonitorGracePeriod: opts.NodeMonitorGracePeriod, Agent: agentCfg}
+	if agentCfg != nil {
+		cfg.ClusterCIDR = testClusterCIDR(agentCfg.BridgeName)
+	}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {
 	case <-ready:
@@ -98,5 +118,9 @@ func StartWith(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("clientset: %v", err)
 	}
-	return &Env{DataDir: dataDir, Kubeconfig: kubeconfig, Config: rc, Client: client, Stop: stop}
+	env := &Env{DataDir: dataDir, Kubeconfig: kubeconfig, Config: rc, Client: client, Stop: stop}
+	if agentCfg != nil {
+		env.NodeName, env.AgentDataDir = agentCfg.NodeName, agentCfg.DataDir
+	}
+	return env
 }
