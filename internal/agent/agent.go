@@ -157,13 +157,13 @@ func Run(ctx context.Context, cfg Config) error {
 		Log:      log,
 	})
 	builder := containerconfig.NewBuilder(containerconfig.BuilderConfig{
-		NodeName:      cfg.NodeName,
-		LogDir:        filepath.Join(cfg.DataDir, "logs", "pods"),
-		PodDir:        func(uid types.UID) string { return filepath.Join(cfg.DataDir, "pods", string(uid)) },
-		Lookup:        lookup,
-		ClusterDNS:    cfg.ClusterDNS,
-		ClusterDomain: cfg.ClusterDomain,
-		CgroupParent:  func(p *v1.Pod) string { return cgroups.PodCgroupName(cfg.CgroupRoot, p) },
+		NodeName:        cfg.NodeName,
+		LogDir:          filepath.Join(cfg.DataDir, "logs", "pods"),
+		PodDir:          func(uid types.UID) string { return filepath.Join(cfg.DataDir, "pods", string(uid)) },
+		Lookup:          lookup,
+		ClusterDNS:      cfg.ClusterDNS,
+		ClusterDomain:   cfg.ClusterDomain,
+		CgroupParent:    func(p *v1.Pod) string { return cgroups.PodCgroupName(cfg.CgroupRoot, p) },
 		NodeAllocatable: func() v1.ResourceList { return capacity },
 	})
 	var podManager *pods.Manager
@@ -214,8 +214,8 @@ func Run(ctx context.Context, cfg Config) error {
 		TLS:      tlsConfig,
 		ClientCA: tlsConfig.ClientCAs,
 		Pods:     func() []v1.Pod { return podsOf(podInformer.GetStore()) },
-		Addr:    net.JoinHostPort("", strconv.Itoa(cfg.Port)),
-		Log:     log,
+		Addr:     net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+		Log:      log,
 	})
 
 	var wg sync.WaitGroup
