@@ -157,22 +157,7 @@ func (b *Bundle) ensureCA(log *slog.Logger) error {
 	case certPEM != nil && keyPEM == nil:
 		return fmt.Errorf("load ca: %s exists without %s; refusing to replace the CA", b.CAFile, keyFile)
 	case certPEM != nil:
-		if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
-			return fmt.Errorf("load ca from %s: %w", b.Dir, err)
-		}
-		cert, err := ParseCert(certPEM)
-		if err != nil {
-			return fmt.Errorf("load ca %s: %w", b.CAFile, err)
-		}
-		key, err := ParseKey(keyPEM)
-		if err != nil {
-			return fmt.Errorf("load ca key %s: %w", keyFile, err)
-		}
-		if !cert.IsCA {
-			return fmt.Errorf("load ca %s: certificate is not a CA", b.CAFile)
-		}
-		b.CA, b.CAKey, b.CAPEM = cert, key, certPEM
-		return nil
+		return b.setCA(certPEM, keyPEM, keyFile)
 	}
 	// No ca.crt: nothing can have been issued from a key left behind by an
 	// interrupted first start, so making a new CA is safe. The key is written
