@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -75,6 +73,9 @@ func StartServer(bin string, args ...string) (*Server, error) {
 func (s *Server) URL() string        { return "https://127.0.0.1:" + strconv.Itoa(s.port) }
 func (s *Server) Kubeconfig() string { return filepath.Join(s.dir, "data", "admin.kubeconfig") }
 
+// DataDir is the server's --data-dir (its pki lives under it).
+func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
+
 // WaitReady polls /readyz every 10 ms until it answers 200 and returns how
 // long that took since start.
 func (s *Server) WaitReady(start time.Time, timeout time.Duration) (time.Duration, error) {
@@ -129,36 +130,8 @@ func (s *Server) Stop() error {
 	return err
 }
 
-// Memory is the server's memory as /proc/PID/status reports it, in bytes.
-type Memory struct {
-	RSS, Peak  int64 // VmRSS, VmHWM
-	Anon, File int64 // RssAnon (heap, stacks), RssFile (mapped files: etcd's bbolt)
-}
-
 // Memory reads the server's resident memory from /proc.
-func (s *Server) Memory() (Memory, error) {
-	var m Memory
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return m, fmt.Errorf("read server memory: %w", err)
-	}
-	defer f.Close()
-	fields := map[string]*int64{"VmRSS": &m.RSS, "VmHWM": &m.Peak, "RssAnon": &m.Anon, "RssFile": &m.File}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		dst := fields[k]
-		if !ok || dst == nil {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if err != nil {
-			return m, fmt.Errorf("parse %s %q: %w", k, v, err)
-		}
-		*dst = kb * 1024
-	}
-	return m, sc.Err()
-}
+func (s *Server) Memory() (Memory, error) { return ReadMemory(s.cmd.Process.Pid) }
 
 // LogTail is the end of the server's log, for error messages.
 func (s *Server) LogTail() string {
