@@ -33,6 +33,10 @@ func podConditions(pod *v1.Pod, st *v1.PodStatus, rt *runtimePod) []v1.PodCondit
 
 func initializedCondition(pod *v1.Pod, st *v1.PodStatus) v1.PodCondition {
 	c := v1.PodCondition{Type: v1.PodInitialized, Status: v1.ConditionTrue}
+	if st.Phase == v1.PodSucceeded && allKnown(pod.Spec.InitContainers, st.InitContainerStatuses) {
+		c.Reason = reasonPodCompleted
+		return c
+	}
 	if initStarted(st) {
 		// App containers exist, so initialization finished once; kubelet
 		// does not report it undone when an init container is gone.
@@ -60,6 +64,22 @@ func initializedCondition(pod *v1.Pod, st *v1.PodStatus) v1.PodCondition {
 	return c
 }
 
+// Reasons of the conditions of a pod in a terminal phase, as kubelet's.
+const (
+	reasonPodCompleted = "PodCompleted"
+	reasonPodFailed    = "PodFailed"
+)
+
+// allKnown reports whether every container has a status.
+func allKnown(specs []v1.Container, statuses []v1.ContainerStatus) bool {
+	for _, spec := range specs {
+		if findStatus(statuses, spec.Name) == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // initStarted reports whether any app container was ever created.
 func initStarted(st *v1.PodStatus) bool {
 	for _, s := range st.ContainerStatuses {
@@ -72,8 +92,14 @@ func initStarted(st *v1.PodStatus) bool {
 
 func containersReadyCondition(pod *v1.Pod, st *v1.PodStatus) v1.PodCondition {
 	c := v1.PodCondition{Type: v1.ContainersReady, Status: v1.ConditionTrue}
-	if st.Phase == v1.PodSucceeded {
-		c.Status, c.Reason = v1.ConditionFalse, "PodCompleted"
+	// kubelet marks a finished pod unready with the phase as the reason,
+	// whatever its containers last reported.
+	switch {
+	case st.Phase == v1.PodSucceeded && allKnown(pod.Spec.Containers, st.ContainerStatuses):
+		c.Status, c.Reason = v1.ConditionFalse, reasonPodCompleted
+		return c
+	case st.Phase == v1.PodFailed:
+		c.Status, c.Reason = v1.ConditionFalse, reasonPodFailed
 		return c
 	}
 	var unready []string

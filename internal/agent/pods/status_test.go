@@ -97,6 +97,8 @@ func TestPodStatus(t *testing.T) {
 				exited("app", "c1", 0, 0, "Completed", t0), exited("side", "c2", 0, 137, "OOMKilled", t0)}},
 			check: func(t *testing.T, st v1.PodStatus) {
 				wantPhase(t, st, v1.PodFailed)
+				wantCond(t, st, v1.ContainersReady, v1.ConditionFalse, "PodFailed", "")
+				wantCond(t, st, v1.PodReady, v1.ConditionFalse, "PodFailed", "")
 				if term := st.ContainerStatuses[1].State.Terminated; term == nil || term.Reason != "OOMKilled" || term.FinishedAt.Time != t0.Add(time.Second) {
 					t.Errorf("terminated = %+v", term)
 				}
@@ -110,6 +112,7 @@ func TestPodStatus(t *testing.T) {
 			check: func(t *testing.T, st v1.PodStatus) {
 				wantPhase(t, st, v1.PodSucceeded)
 				wantCond(t, st, v1.PodReady, v1.ConditionFalse, "PodCompleted", "")
+				wantCond(t, st, v1.PodInitialized, v1.ConditionTrue, "PodCompleted", "")
 				if st.ContainerStatuses[0].State.Terminated.Reason != "Completed" {
 					t.Errorf("reason = %s", st.ContainerStatuses[0].State.Terminated.Reason)
 				}
