@@ -131,7 +131,15 @@ func (s *Server) createWith(ctx context.Context, res *registry.Resource, obj run
 		return nil, err
 	}
 	if pod, ok := obj.(*corev1.Pod); ok {
+		if err := s.admitServiceAccount(ctx, pod); err != nil {
+			return nil, err
+		}
 		if err := s.admitPodPriority(ctx, pod); err != nil {
+			return nil, err
+		}
+	}
+	if pvc, ok := obj.(*corev1.PersistentVolumeClaim); ok {
+		if err := s.admitDefaultStorageClass(ctx, pvc); err != nil {
 			return nil, err
 		}
 	}

@@ -46,6 +46,11 @@ type Config struct {
 	// certificate and the CA agents' serving certificates chain to (nil:
 	// those subresources answer 503).
 	KubeletClient *tls.Config
+	// DisableAdmissionPlugins names admission plugins not to run, as
+	// kube-apiserver's --disable-admission-plugins ("ServiceAccount",
+	// "DefaultStorageClass"); API-only test servers run no serviceaccount
+	// controller, so they turn ServiceAccount admission off.
+	DisableAdmissionPlugins []string
 }
 
 // OpenAPI is the part of the OpenAPI service the server drives.

@@ -45,6 +45,8 @@ type Config struct {
 	// Agent, when set, runs a node agent in this process with credentials
 	// the server issues (its REST and certificate fields are filled in).
 	Agent *agent.Config
+	// DisableAdmissionPlugins as apiserver.Config's (default none).
+	DisableAdmissionPlugins []string
 	// Ready, when set, is closed once the server serves and has bootstrapped.
 	Ready chan struct{}
 	// Addr, when set, receives the address HTTPS listens on (after the port is bound).

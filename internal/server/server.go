@@ -106,6 +106,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Services:      allocators,
 		Tokens:        issuer,
 		KubeletClient: &tls.Config{Certificates: []tls.Certificate{kubeletClient}, RootCAs: bundle.CAPool(), MinVersion: tls.VersionTLS12},
+
+		DisableAdmissionPlugins: cfg.DisableAdmissionPlugins,
 	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.SecurePort)))

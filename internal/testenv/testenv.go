@@ -5,6 +5,7 @@ package testenv
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,6 +81,11 @@ func StartWith(t testing.TB, opts Options) *Env {
 		Components: opts.Components, NodeMonitorGracePeriod: opts.NodeMonitorGracePeriod, Agent: agentCfg}
 	if agentCfg != nil {
 		cfg.ClusterCIDR = testClusterCIDR(agentCfg.BridgeName)
+	}
+	if !slices.Contains(opts.Components, server.ComponentControllers) {
+		// No serviceaccount controller makes the accounts pods would be
+		// checked against, as in Kubernetes' integration test servers.
+		cfg.DisableAdmissionPlugins = []string{"ServiceAccount"}
 	}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {
