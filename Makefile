@@ -48,6 +48,7 @@ acceptance: build
 bench: build
 	$(GO) run ./bench/apiserver -bosun $(BIN)
 	$(GO) run ./bench/controlplane -bosun $(BIN)
+	$(GO) run ./bench/agent -bosun $(BIN)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
