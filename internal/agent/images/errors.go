@@ -14,11 +14,19 @@ const (
 	ReasonSignatureValidationFailed = "SignatureValidationFailed"
 )
 
-// PullError is why EnsureImage could not provide an image: Reason is the
-// container's waiting reason, Message its waiting message.
+// PullError is why EnsureImage could not provide an image. Error is the
+// container's waiting message and Reason its waiting reason, the shape the
+// pod workers read any start failure in.
 type PullError struct {
-	Reason  string
-	Message string
+	reason  string
+	message string
 }
 
-func (e *PullError) Error() string { return e.Reason + ": " + e.Message }
+func (e *PullError) Error() string { return e.message }
+
+// Reason is the container's waiting reason (ErrImagePull, ...).
+func (e *PullError) Reason() string { return e.reason }
+
+// summary is how a later back-off message quotes this failure, as kubelet's
+// "Back-off pulling image ...: ErrImagePull: <message>".
+func (e *PullError) summary() string { return e.reason + ": " + e.message }

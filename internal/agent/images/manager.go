@@ -63,7 +63,7 @@ func (m *Manager) EnsureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 	if err != nil {
 		msg := fmt.Sprintf("Failed to apply default image tag %q: %v", c.Image, err)
 		m.recorder.Event(ref, v1.EventTypeWarning, eventInspectFailed, msg)
-		return "", &PullError{Reason: ReasonInvalidImageName, Message: msg}
+		return "", &PullError{reason: ReasonInvalidImageName, message: msg}
 	}
 	policy := pullPolicy(c)
 	if policy != v1.PullAlways {
@@ -71,7 +71,7 @@ func (m *Manager) EnsureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 		if err != nil {
 			msg := fmt.Sprintf("Failed to inspect image %q: %v", image, err)
 			m.recorder.Event(ref, v1.EventTypeWarning, eventInspectFailed, msg)
-			return "", &PullError{Reason: ReasonImageInspectError, Message: msg}
+			return "", &PullError{reason: ReasonImageInspectError, message: msg}
 		}
 		if id := status.GetImage().GetId(); id != "" {
 			m.recorder.Eventf(ref, v1.EventTypeNormal, eventPulled, "Container image %q already present on machine", c.Image)
@@ -80,7 +80,7 @@ func (m *Manager) EnsureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 		if policy == v1.PullNever {
 			msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)
 			m.recorder.Event(ref, v1.EventTypeWarning, eventNeverPullError, msg)
-			return "", &PullError{Reason: ReasonErrImageNeverPull, Message: msg}
+			return "", &PullError{reason: ReasonErrImageNeverPull, message: msg}
 		}
 	}
 	return m.pull(ctx, pod, c.Name, ref, image, pullSecrets, sandbox)
@@ -97,7 +97,7 @@ func (m *Manager) pull(ctx context.Context, pod *v1.Pod, container string, ref *
 			msg += ": " + last
 		}
 		m.mu.Unlock()
-		return "", &PullError{Reason: ReasonImagePullBackOff, Message: msg}
+		return "", &PullError{reason: ReasonImagePullBackOff, message: msg}
 	}
 	m.mu.Lock()
 	delete(m.lastErr, key)
@@ -116,7 +116,7 @@ func (m *Manager) pull(ctx context.Context, pod *v1.Pod, container string, ref *
 		m.backOff.Next(key, m.clock.Now())
 		perr := classifyPullError(image, err)
 		m.mu.Lock()
-		m.lastErr[key] = perr.Error()
+		m.lastErr[key] = perr.summary()
 		m.mu.Unlock()
 		log.Warn("Failed to pull image", "err", err)
 		return "", perr
@@ -163,8 +163,8 @@ func classifyPullError(image string, err error) *PullError {
 		ReasonSignatureValidationFailed: "the signature validation failed",
 	} {
 		if rest, ok := strings.CutPrefix(msg, reason); ok {
-			return &PullError{Reason: reason, Message: fmt.Sprintf("image pull failed for %s because %s%s", image, why, rest)}
+			return &PullError{reason: reason, message: fmt.Sprintf("image pull failed for %s because %s%s", image, why, rest)}
 		}
 	}
-	return &PullError{Reason: ReasonErrImagePull, Message: msg}
+	return &PullError{reason: ReasonErrImagePull, message: msg}
 }

@@ -116,7 +116,7 @@ func TestEnsureImage(t *testing.T) {
 			ref, err := m.EnsureImage(context.Background(), pod, &pod.Spec.Containers[0], nil, nil)
 			var perr *PullError
 			if tc.wantReason != "" {
-				if !errors.As(err, &perr) || perr.Reason != tc.wantReason {
+				if !errors.As(err, &perr) || perr.Reason() != tc.wantReason {
 					t.Fatalf("err = %v, want reason %s", err, tc.wantReason)
 				}
 			} else if err != nil || ref != tc.wantRef {
@@ -135,7 +135,7 @@ func TestInvalidImageNameMessage(t *testing.T) {
 	pod := testPod("Bad Image", v1.PullIfNotPresent)
 	_, err := m.EnsureImage(context.Background(), pod, &pod.Spec.Containers[0], nil, nil)
 	var perr *PullError
-	if !errors.As(err, &perr) || !strings.HasPrefix(perr.Message, `Failed to apply default image tag "Bad Image": `) {
+	if !errors.As(err, &perr) || !strings.HasPrefix(perr.Error(), `Failed to apply default image tag "Bad Image": `) {
 		t.Errorf("err = %v", err)
 	}
 	if e := events(rec); len(e) != 1 || !strings.HasPrefix(e[0], `Warning InspectFailed Failed to apply default image tag "Bad Image"`) {
@@ -157,7 +157,7 @@ func TestPullBackOff(t *testing.T) {
 		if !errors.As(err, &perr) {
 			t.Fatalf("err = %v", err)
 		}
-		return perr.Reason
+		return perr.Reason()
 	}
 	if r := ensure(); r != ReasonErrImagePull {
 		t.Fatalf("first try: %s", r)
@@ -177,14 +177,14 @@ func TestPullBackOff(t *testing.T) {
 		}
 	}
 	_, err := m.EnsureImage(context.Background(), pod, &pod.Spec.Containers[0], nil, nil)
-	want := `ImagePullBackOff: Back-off pulling image "nothere:1": ErrImagePull: rpc error: code = NotFound`
+	want := `Back-off pulling image "nothere:1": ErrImagePull: rpc error: code = NotFound`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want prefix %q", err, want)
 	}
 	// Another pod pulling the same image has its own back-off.
 	other := testPod("nothere:1", v1.PullIfNotPresent)
 	other.UID = "uid-2"
-	if _, err := m.EnsureImage(context.Background(), other, &other.Spec.Containers[0], nil, nil); !strings.HasPrefix(err.Error(), ReasonErrImagePull) {
+	if _, err := m.EnsureImage(context.Background(), other, &other.Spec.Containers[0], nil, nil); !isReason(err, ReasonErrImagePull) {
 		t.Errorf("other pod: %v", err)
 	}
 	// Once the registry has the image, the next attempt after the back-off succeeds.
@@ -265,10 +265,15 @@ func TestWithDefaultTagAndPolicy(t *testing.T) {
 
 func TestClassifyPullError(t *testing.T) {
 	e := classifyPullError("x:1", fmt.Errorf("RegistryUnavailable: dial tcp: refused"))
-	if e.Reason != ReasonRegistryUnavailable || e.Message != "image pull failed for x:1 because the registry is unavailable: dial tcp: refused" {
+	if e.Reason() != ReasonRegistryUnavailable || e.Error() != "image pull failed for x:1 because the registry is unavailable: dial tcp: refused" {
 		t.Errorf("got %+v", e)
 	}
-	if e := classifyPullError("x:1", fmt.Errorf("boom")); e.Reason != ReasonErrImagePull || e.Message != "boom" {
+	if e := classifyPullError("x:1", fmt.Errorf("boom")); e.Reason() != ReasonErrImagePull || e.Error() != "boom" {
 		t.Errorf("got %+v", e)
 	}
+}
+
+func isReason(err error, reason string) bool {
+	var perr *PullError
+	return errors.As(err, &perr) && perr.Reason() == reason
 }

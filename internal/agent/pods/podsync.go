@@ -30,9 +30,12 @@ func (s *podSync) volumes(ctx context.Context) (map[string]string, error) {
 	if s.volsDone {
 		return s.vols, nil
 	}
+	// The volume manager's error is the FailedMount event's message as
+	// kubelet words it ("MountVolume.SetUp failed for volume ..."), so it is
+	// passed on as it is; the caller's log names the pod.
 	vols, err := s.m.cfg.Volumes.Setup(ctx, s.pod)
 	if err != nil {
-		return nil, fmt.Errorf("set up volumes of pod %s/%s: %w", s.pod.Namespace, s.pod.Name, err)
+		return nil, err
 	}
 	s.vols, s.volsDone = vols, true
 	return vols, nil

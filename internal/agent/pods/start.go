@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"google.golang.org/grpc/status"
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -27,6 +28,9 @@ func (s *podSync) startContainer(ctx context.Context, spec *v1.Container, isInit
 		if errors.As(err, &r) && r.Reason() != "" {
 			reason = r.Reason()
 		}
+		// kubelet's event names only the reason; the image manager has
+		// already recorded what went wrong.
+		m.event(pod, fp, v1.EventTypeWarning, "Failed", "Error: "+reason)
 		fail(reason, err)
 		return
 	}
@@ -55,15 +59,15 @@ func (s *podSync) startContainer(ctx context.Context, spec *v1.Container, isInit
 	}
 	created, err := m.cfg.Runtime.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: s.sandboxID, Config: cfg, SandboxConfig: s.sandbox})
 	if err != nil {
-		m.event(pod, fp, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
-		fail(reasonCreateContainerError, err)
+		m.event(pod, fp, v1.EventTypeWarning, "Failed", "Error: "+runtimeMessage(err))
+		fail(reasonCreateContainerError, errors.New(runtimeMessage(err)))
 		return
 	}
 	id := created.GetContainerId()
 	m.event(pod, fp, v1.EventTypeNormal, "Created", "Created container: "+spec.Name)
 	if _, err := m.cfg.Runtime.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
-		m.event(pod, fp, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
-		fail(reasonRunContainerError, err)
+		m.event(pod, fp, v1.EventTypeWarning, "Failed", "Error: "+runtimeMessage(err))
+		fail(reasonRunContainerError, errors.New(runtimeMessage(err)))
 		return
 	}
 	m.event(pod, fp, v1.EventTypeNormal, "Started", "Started container "+spec.Name)
@@ -156,4 +160,14 @@ func (s *podSync) prune(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// runtimeMessage is a CRI error as kubelet shows it in events and waiting
+// messages: the runtime's own words, without gRPC's "rpc error: code = ..."
+// wrapping.
+func runtimeMessage(err error) string {
+	if st, ok := status.FromError(err); ok {
+		return st.Message()
+	}
+	return err.Error()
 }

@@ -163,6 +163,9 @@ func TestStartFailuresBecomeWaitingReasons(t *testing.T) {
 	if w := h.pod(pod).Status.ContainerStatuses[0].State.Waiting; w == nil || w.Reason != "ErrImagePull" || w.Message != h.images.err.Error() {
 		t.Errorf("waiting = %+v", w)
 	}
+	if ev := h.events(); !hasEvent(ev, "Warning Failed Error: ErrImagePull") {
+		t.Errorf("events = %v", ev)
+	}
 	h.images.err = nil
 	h.builder.err = errString(`configmap "cfg" not found`)
 	h.sync(pod)
