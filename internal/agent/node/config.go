@@ -25,7 +25,9 @@ type Config struct {
 	// NodeIP is the InternalIP address. Default: the host's first
 	// non-loopback IPv4 address.
 	NodeIP string
-	// Hostname is the Hostname address. Default: os.Hostname.
+	// Hostname is the Hostname address and the kubernetes.io/hostname
+	// label. Default: NodeName when set (a name given to the agent is
+	// kubelet's --hostname-override, which sets both), else os.Hostname.
 	Hostname string
 	// Labels are added to kubelet's own (--node-labels).
 	Labels map[string]string
@@ -84,6 +86,9 @@ const (
 func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Client == nil || cfg.Runtime == nil || cfg.Images == nil {
 		return cfg, errors.New("node config needs an API client and the CRI runtime and image services")
+	}
+	if cfg.Hostname == "" && cfg.NodeName != "" {
+		cfg.Hostname = cfg.NodeName
 	}
 	if cfg.Hostname == "" {
 		h, err := os.Hostname()

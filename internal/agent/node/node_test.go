@@ -238,3 +238,22 @@ func TestLeaseRenewal(t *testing.T) {
 		t.Errorf("lease actions %v, want %v", verbs, want)
 	}
 }
+
+// A node name given to the agent acts as kubelet's --hostname-override: it
+// is also the hostname label and address, so two agents on one host are
+// two topology domains.
+func TestHostnameDefaultsToNodeName(t *testing.T) {
+	r := fake.New()
+	for _, tc := range []struct{ nodeName, hostname, wantHostname string }{
+		{nodeName: "node-a", wantHostname: "node-a"},
+		{nodeName: "node-a", hostname: "box", wantHostname: "box"},
+	} {
+		cfg, err := Config{Client: kubefake.NewClientset(), Runtime: r, Images: r, NodeName: tc.nodeName, Hostname: tc.hostname, NodeIP: "10.0.0.1"}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Hostname != tc.wantHostname || cfg.NodeName != tc.nodeName {
+			t.Errorf("node %q hostname %q: got node %q hostname %q, want hostname %q", tc.nodeName, tc.hostname, cfg.NodeName, cfg.Hostname, tc.wantHostname)
+		}
+	}
+}
