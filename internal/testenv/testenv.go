@@ -30,6 +30,8 @@ type Env struct {
 	// NodeName and AgentDataDir name the node agent when Options.Agent is set.
 	NodeName     string
 	AgentDataDir string
+
+	agent *agent.Config
 }
 
 // Options select what a test server runs.
@@ -49,6 +51,11 @@ type Options struct {
 	// cluster CIDR and cgroup root, and everything it made on the host is
 	// removed at cleanup.
 	Agent bool
+	// SameNode, with Agent, runs the agent as the node of an earlier
+	// (stopped) Env again: same node name, data dir, cgroup root, bridge
+	// and port, so a test sees an agent restart. Cleanup of the host stays
+	// with the earlier Env.
+	SameNode *Env
 }
 
 // Start runs an API server until the test ends; see Options.DataDir.
@@ -66,7 +73,12 @@ func StartWith(t testing.TB, opts Options) *Env {
 	}
 	var agentCfg *agent.Config
 	if opts.Agent {
-		agentCfg = testAgent(t, dataDir)
+		if prev := opts.SameNode; prev != nil && prev.agent != nil {
+			again := *prev.agent
+			agentCfg = &again
+		} else {
+			agentCfg = testAgent(t, dataDir)
+		}
 		if len(opts.Components) == 0 {
 			opts.Components = server.AllComponents
 		}
@@ -126,7 +138,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	}
 	env := &Env{DataDir: dataDir, Kubeconfig: kubeconfig, Config: rc, Client: client, Stop: stop}
 	if agentCfg != nil {
-		env.NodeName, env.AgentDataDir = agentCfg.NodeName, agentCfg.DataDir
+		env.NodeName, env.AgentDataDir, env.agent = agentCfg.NodeName, agentCfg.DataDir, agentCfg
 	}
 	return env
 }
