@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,10 @@ func startServer(cfg server.Config) (stop func(), err error) {
 		// API tests see only their own writes: no scheduler or controllers
 		// (the namespace and CRD controllers run with the API server).
 		cfg.Components = []string{server.ComponentAPIServer}
+	}
+	if !slices.Contains(cfg.Components, server.ComponentControllers) {
+		// No serviceaccount controller makes the accounts pods are checked against.
+		cfg.DisableAdmissionPlugins = []string{"ServiceAccount"}
 	}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {

@@ -25,7 +25,7 @@ func runServer(t *testing.T, dataDir string, port int) func() {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	cfg := server.Config{DataDir: dataDir, BindAddress: "127.0.0.1", SecurePort: port, Ready: ready,
-		Components: []string{server.ComponentAPIServer}}
+		Components: []string{server.ComponentAPIServer}, DisableAdmissionPlugins: []string{"ServiceAccount"}}
 	go func() { done <- server.Run(ctx, cfg) }()
 	select {
 	case <-ready:
