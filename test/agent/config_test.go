@@ -3,6 +3,7 @@ package agent_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,7 +70,21 @@ func TestContainerConfig(t *testing.T) {
 	}
 	c.EnvFrom = []v1.EnvFromSource{{Prefix: "CM_", ConfigMapRef: &v1.ConfigMapEnvSource{
 		LocalObjectReference: v1.LocalObjectReference{Name: "cfg"}}}}
-	got := runReady(t, env, pod)
+	more := sleeper("more", image)
+	more.Spec.Containers[0].Env = []v1.EnvVar{
+		{Name: "PLAIN", Value: "x"},
+		{Name: "ESCAPED", Value: "$$(PLAIN)"},
+		{Name: "UNKNOWN_REF", Value: "$(NOT_DEFINED)"},
+		{Name: "HOST_IP", ValueFrom: fieldRef("status.hostIP")},
+		{Name: "SA", ValueFrom: fieldRef("spec.serviceAccountName")},
+		// No limits: kubelet reports the node's allocatable instead.
+		{Name: "CPU_LIMIT", ValueFrom: &v1.EnvVarSource{ResourceFieldRef: &v1.ResourceFieldSelector{Resource: "limits.cpu"}}},
+	}
+	more.Spec.Containers[0].EnvFrom = []v1.EnvFromSource{{Prefix: "S_", SecretRef: &v1.SecretEnvSource{
+		LocalObjectReference: v1.LocalObjectReference{Name: "sec"}}}}
+	got := runReady(t, env, more, pod)
+
+	t.Run("more", func(t *testing.T) { testMoreEnv(t, env) })
 
 	envOut := kubectl(t, env, "exec", "envs", "--", "env")
 	vars := map[string]string{}
@@ -130,6 +145,50 @@ func TestContainerConfig(t *testing.T) {
 	deleteAndWait(t, env, "default", "envs")
 	if m, _ := filepath.Glob(podCgroup); len(m) != 0 {
 		t.Errorf("pod cgroup still there after the pod was deleted: %v", m)
+	}
+}
+
+// testMoreEnv checks variable expansion, host fields, defaults taken from
+// the node, and the files kubelet writes for every pod.
+func testMoreEnv(t *testing.T, env *testenv.Env) {
+	ctx := context.Background()
+	p, err := env.Client.CoreV1().Pods("default").Get(ctx, "more", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := env.Client.CoreV1().Nodes().Get(ctx, env.NodeName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(kubectl(t, env, "exec", "more", "--", "env"), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			vars[k] = v
+		}
+	}
+	cpu := node.Status.Allocatable[v1.ResourceCPU]
+	want := map[string]string{
+		"ESCAPED":     "$(PLAIN)",
+		"UNKNOWN_REF": "$(NOT_DEFINED)",
+		"HOST_IP":     p.Status.HostIP,
+		"SA":          "default",
+		"CPU_LIMIT":   fmt.Sprint((cpu.MilliValue() + 999) / 1000),
+		"S_password":  "hunter2",
+	}
+	for k, v := range want {
+		if vars[k] != v {
+			t.Errorf("env %s = %q, want %q", k, vars[k], v)
+		}
+	}
+	hosts := kubectl(t, env, "exec", "more", "--", "cat", "/etc/hosts")
+	if !strings.HasPrefix(hosts, "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n") || !strings.HasSuffix(hosts, p.Status.PodIP+"\tmore\n") {
+		t.Errorf("/etc/hosts:\n%s", hosts)
+	}
+	if h := strings.TrimSpace(kubectl(t, env, "exec", "more", "--", "hostname")); h != "more" {
+		t.Errorf("hostname %q", h)
+	}
+	if rc := kubectl(t, env, "exec", "more", "--", "cat", "/etc/resolv.conf"); !strings.Contains(rc, "nameserver ") {
+		t.Errorf("/etc/resolv.conf has no nameserver:\n%s", rc)
 	}
 }
 
