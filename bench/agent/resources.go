@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/bosun-dev/bosun/bench/internal/harness"
@@ -26,6 +28,9 @@ func (b *bench) memory(what string, withTarget bool) error {
 		f.Target, f.Pass = "< "+harness.MiB(rssTarget), m.RSS < rssTarget
 	}
 	b.rep.Add(f)
+	// A Go binary's RSS is its heap plus the pages of its text it touched:
+	// the split says which one to shrink.
+	b.rep.Add(harness.Figure{Name: "  of which anon / file-backed", Value: harness.MiB(m.Anon) + " / " + harness.MiB(m.File)})
 	ctrd, shims, err := runtimeProcs(b.agent.pid(), b.agent.containerdSocket())
 	if err != nil {
 		return err
@@ -74,4 +79,14 @@ func (b *bench) idleCPU(ctx context.Context, d time.Duration) error {
 		Target: fmt.Sprintf("< %.0f %%", 100*cpuTarget), Pass: share < cpuTarget})
 	b.rep.Add(harness.Figure{Name: "agent CPU time in that window", Value: harness.MS(used)})
 	return nil
+}
+
+// loadAverage reports the host's 1-minute load average: containers start
+// at the speed of the cores they share with everything else on the host.
+func (b *bench) loadAverage(when string) {
+	v := "unknown"
+	if raw, err := os.ReadFile("/proc/loadavg"); err == nil {
+		v = strings.Fields(string(raw))[0]
+	}
+	b.rep.Add(harness.Figure{Name: "host load average (1 min), " + when, Value: v})
 }
