@@ -3,17 +3,49 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/bosun-dev/bosun/internal/podstatus"
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
+
+// watchWaiting records every waiting reason each pod's container "c" shows,
+// so a state that lasts less than a poll is still seen.
+func watchWaiting(t *testing.T, c kubernetes.Interface, ns string) func(pod string) []string {
+	t.Helper()
+	w, err := c.CoreV1().Pods(ns).Watch(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	var mu sync.Mutex
+	seen := map[string][]string{}
+	go func() {
+		for ev := range w.ResultChan() {
+			if p, ok := ev.Object.(*v1.Pod); ok {
+				if wt := lcStatus(p, "c").State.Waiting; wt != nil {
+					mu.Lock()
+					seen[p.Name] = append(seen[p.Name], wt.Reason+": "+wt.Message)
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	return func(pod string) []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen[pod])
+	}
+}
 
 func waitingIs(name, reason string) func(*v1.Pod) bool {
 	return func(p *v1.Pod) bool {
@@ -55,16 +87,22 @@ func TestBadInput(t *testing.T) {
 	closedPort.Spec.Containers[0].ReadinessProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{
 		TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(9999)}}, PeriodSeconds: 1}
 
+	waitings := watchWaiting(t, c, ns)
 	lcCreate(t, c, ns, noImage, badCommand, missingKey, noVolume, closedPort)
 
 	t.Run("MissingImage", func(t *testing.T) {
-		p := lcWait(t, c, ns, "no-image", 60*time.Second, "in ErrImagePull", waitingIs("c", "ErrImagePull"))
-		if w := lcStatus(p, "c").State.Waiting; !strings.Contains(w.Message, "localhost:5000/nope:1") || strings.HasPrefix(w.Message, "ErrImagePull") {
-			t.Errorf("ErrImagePull message %q", w.Message)
-		}
-		p = lcWait(t, c, ns, "no-image", 60*time.Second, "in ImagePullBackOff", waitingIs("c", "ImagePullBackOff"))
+		p := lcWait(t, c, ns, "no-image", 60*time.Second, "in ImagePullBackOff", waitingIs("c", "ImagePullBackOff"))
 		if w := lcStatus(p, "c").State.Waiting; !strings.HasPrefix(w.Message, `Back-off pulling image "localhost:5000/nope:1": ErrImagePull: `) {
 			t.Errorf("ImagePullBackOff message %q", w.Message)
+		}
+		var pullErr string
+		for _, w := range waitings("no-image") {
+			if strings.HasPrefix(w, "ErrImagePull: ") {
+				pullErr = strings.TrimPrefix(w, "ErrImagePull: ")
+			}
+		}
+		if !strings.Contains(pullErr, `failed to pull and unpack image "localhost:5000/nope:1"`) {
+			t.Errorf("ErrImagePull message %q; waiting states seen: %q", pullErr, waitings("no-image"))
 		}
 		if p.Status.Phase != v1.PodPending {
 			t.Errorf("phase %s, want Pending", p.Status.Phase)
@@ -116,6 +154,16 @@ func TestBadInput(t *testing.T) {
 		p = lcWait(t, c, ns, "closed-port", 5*time.Second, "Running", func(p *v1.Pod) bool { return true })
 		if podstatus.Ready(p) {
 			t.Errorf("Ready with a failing readiness probe:\n%s", lcDump(p))
+		}
+	})
+
+	t.Run("KubectlStatus", func(t *testing.T) {
+		wantKubectl(t, env, map[string]string{
+			"bad-command": "0/1 StartError", "missing-key": "0/1 CreateContainerConfigError",
+			"no-volume": "0/1 ContainerCreating", "closed-port": "0/1 Running",
+		})
+		if got := kubectlStatus(t, env)["no-image"]; got != "0/1 ImagePullBackOff" && got != "0/1 ErrImagePull" {
+			t.Errorf("kubectl get pods: no-image shows %q", got)
 		}
 	})
 

@@ -165,6 +165,30 @@ func lcExecProbe(cmd string, period, failures int32) *v1.Probe {
 		PeriodSeconds: period, FailureThreshold: failures}
 }
 
+// kubectlStatus returns kubectl get pods' READY and STATUS columns by pod
+// name, as the API server's table printing computes them.
+func kubectlStatus(t *testing.T, env *testenv.Env) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(kubectl(t, env, "get", "pods", "--no-headers")), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 {
+			out[f[0]] = f[1] + " " + f[2]
+		}
+	}
+	return out
+}
+
+// wantKubectl checks kubectl get pods shows each pod's READY and STATUS.
+func wantKubectl(t *testing.T, env *testenv.Env, want map[string]string) {
+	t.Helper()
+	got := kubectlStatus(t, env)
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("kubectl get pods: %s shows %q, want %q", name, got[name], w)
+		}
+	}
+}
+
 const lcHTTPD = "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"
 
 // TestPodLifecycle runs many pods on one real node at once and checks what
@@ -375,6 +399,13 @@ func TestPodLifecycle(t *testing.T) {
 		}
 	})
 
+	t.Run("KubectlStatus", func(t *testing.T) {
+		wantKubectl(t, env, map[string]string{
+			"init": "1/1 Running", "sidecar": "2/2 Running", "never-0": "0/1 Completed", "never-1": "0/1 Error",
+			"oom-never": "0/1 OOMKilled", "ready-exec": "0/1 Running", "web": "1/1 Running",
+		})
+	})
+
 	t.Run("HooksAndGrace", func(t *testing.T) {
 		for _, name := range []string{"hooks", "grace-ignore", "grace-obey"} {
 			lcWait(t, c, ns, name, 60*time.Second, "Running", func(p *v1.Pod) bool { return lcStatus(p, "c").State.Running != nil })
@@ -382,6 +413,22 @@ func TestPodLifecycle(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(hostDir, "poststart")); err != nil || string(b) != "post\n" {
 			t.Errorf("postStart hook: %q, %v", b, err)
 		}
+		// The agent reports how each container ended before the pod goes.
+		w, err := c.CoreV1().Pods(ns).Watch(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		last := map[string]*v1.Pod{}
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			for ev := range w.ResultChan() {
+				if p, ok := ev.Object.(*v1.Pod); ok && lcStatus(p, "c").State.Terminated != nil {
+					last[p.Name] = p
+				}
+			}
+		}()
 		start := time.Now()
 		for _, name := range []string{"hooks", "grace-ignore", "grace-obey"} {
 			if err := c.CoreV1().Pods(ns).Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
@@ -397,6 +444,18 @@ func TestPodLifecycle(t *testing.T) {
 		lcGone(t, c, ns, "grace-ignore", 25*time.Second)
 		if took := time.Since(start); took < 2*time.Second {
 			t.Errorf("a container ignoring SIGTERM was gone after %v, before its 2 s grace period", took)
+		}
+		w.Stop()
+		<-watched
+		for name, code := range map[string]int32{"grace-ignore": 137, "grace-obey": 0, "hooks": 0} {
+			p := last[name]
+			if p == nil {
+				t.Errorf("%s: no status with the container terminated before deletion", name)
+				continue
+			}
+			if term := lcStatus(p, "c").State.Terminated; term.ExitCode != code {
+				t.Errorf("%s: terminated with %d, want %d:\n%s", name, term.ExitCode, code, lcDump(p))
+			}
 		}
 	})
 }
