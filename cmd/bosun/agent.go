@@ -44,6 +44,9 @@ agent leaves pods running; the next start adopts them.`,
 			if err != nil {
 				return fmt.Errorf("load kubeconfig: %w", err)
 			}
+			// client-go's default 5 QPS would queue a node's status writes
+			// behind a burst of pod starts.
+			rc.QPS, rc.Burst = 50, 100
 			cfg.REST = rc
 			for _, f := range []struct {
 				path string
