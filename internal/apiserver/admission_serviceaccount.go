@@ -43,9 +43,10 @@ var (
 
 // admitServiceAccount is the ServiceAccount admission plugin on pod create:
 // it defaults spec.serviceAccountName, refuses a pod whose account does not
-// exist, copies the account's image pull secrets and mounts a projected
-// token volume into every container, unless automounting is turned off on
-// the pod or, when the pod does not say, on the account.
+// exist, mounts a projected token volume into every container (unless
+// automounting is turned off on the pod or, when the pod does not say, on
+// the account), copies the account's image pull secrets and, when the
+// account asks, limits the pod to the secrets it lists.
 func (s *Server) admitServiceAccount(ctx context.Context, pod *corev1.Pod) error {
 	if slices.Contains(s.cfg.DisableAdmissionPlugins, serviceAccountAdmissionPlugin) {
 		return nil
@@ -70,6 +71,9 @@ func (s *Server) admitServiceAccount(ctx context.Context, pod *corev1.Pod) error
 	}
 	if len(pod.Spec.ImagePullSecrets) == 0 && len(sa.ImagePullSecrets) > 0 {
 		pod.Spec.ImagePullSecrets = slices.Clone(sa.ImagePullSecrets)
+	}
+	if err := limitSecretReferences(sa, pod); err != nil {
+		return apierrors.NewForbidden(podsGR, pod.Name, err)
 	}
 	return nil
 }

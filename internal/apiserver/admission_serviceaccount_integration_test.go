@@ -96,6 +96,28 @@ func TestServiceAccountAdmission(t *testing.T) {
 		}
 	})
 
+	t.Run("enforced mountable secrets", func(t *testing.T) {
+		sa := &corev1.ServiceAccount{
+			ObjectMeta: metav1.ObjectMeta{Name: "build", Annotations: map[string]string{"kubernetes.io/enforce-mountable-secrets": "true"}},
+			Secrets:    []corev1.ObjectReference{{Name: "listed"}},
+		}
+		if _, err := c.CoreV1().ServiceAccounts("default").Create(ctx, sa, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		pod := testPod("builder")
+		pod.Spec.ServiceAccountName = "build"
+		pod.Spec.Volumes = []corev1.Volume{{Name: "creds", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "other"}}}}
+		_, err := c.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{})
+		want := `pods "builder" is forbidden: volume with secret.secretName="other" is not allowed because service account build does not reference that secret`
+		if !apierrors.IsForbidden(err) || err.Error() != want {
+			t.Errorf("create: %v, want 403 %q", err, want)
+		}
+		pod.Spec.Volumes[0].Secret.SecretName = "listed"
+		if _, err := c.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Errorf("create with a listed secret: %v", err)
+		}
+	})
+
 	t.Run("dry run is admitted too", func(t *testing.T) {
 		pod, err := c.CoreV1().Pods("default").Create(ctx, testPod("dry"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
 
@@ -120,6 +121,52 @@ func TestValidateMirrorPodCredentials(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := validateMirrorPodCredentials(&corev1.Pod{Spec: tc.spec})
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("error = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLimitSecretReferences(t *testing.T) {
+	enforcing := &corev1.ServiceAccount{
+		ObjectMeta:       metav1.ObjectMeta{Name: "build", Annotations: map[string]string{enforceMountableSecretsAnnotation: "true"}},
+		Secrets:          []corev1.ObjectReference{{Name: "listed"}},
+		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry"}},
+	}
+	secretVolume := func(name string) corev1.Volume {
+		return corev1.Volume{Name: "v", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: name}}}
+	}
+	secretEnv := func(name string) corev1.EnvVar {
+		return corev1.EnvVar{Name: "PASS", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "k"}}}
+	}
+	for _, tc := range []struct {
+		name string
+		sa   *corev1.ServiceAccount
+		spec corev1.PodSpec
+		want string
+	}{
+		{"not enforcing", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, corev1.PodSpec{Volumes: []corev1.Volume{secretVolume("other")}}, ""},
+		{"listed secrets", enforcing, corev1.PodSpec{
+			Volumes:          []corev1.Volume{secretVolume("listed")},
+			Containers:       []corev1.Container{{Name: "a", Env: []corev1.EnvVar{secretEnv("listed")}}},
+			ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry"}},
+		}, ""},
+		{"volume", enforcing, corev1.PodSpec{Volumes: []corev1.Volume{secretVolume("other")}},
+			`volume with secret.secretName="other" is not allowed because service account build does not reference that secret`},
+		{"init container env", enforcing, corev1.PodSpec{InitContainers: []corev1.Container{{Name: "i", Env: []corev1.EnvVar{secretEnv("other")}}}},
+			`init container i with envVar PASS referencing secret.secretName="other" is not allowed because service account build does not reference that secret`},
+		{"container envFrom", enforcing, corev1.PodSpec{Containers: []corev1.Container{{Name: "a", EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "other"}}}}}}},
+			`container a with envFrom referencing secret.secretName="other" is not allowed because service account build does not reference that secret`},
+		{"pull secret", enforcing, corev1.PodSpec{ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry"}, {Name: "listed"}}},
+			`imagePullSecrets[1].name="listed" is not allowed because service account build does not reference that imagePullSecret`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := limitSecretReferences(tc.sa, &corev1.Pod{Spec: tc.spec})
 			got := ""
 			if err != nil {
 				got = err.Error()
