@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bosun-dev/bosun/internal/agent/containerconfig"
 	"golang.org/x/sys/unix"
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 const mountRoot = "/sys/fs/cgroup"
@@ -25,6 +27,17 @@ type Manager struct {
 	v2          bool
 	hierarchies []string // mount points; one (the unified tree) on v2
 	allocatable v1.ResourceList
+
+	// ensured remembers what EnsurePod last set up per pod, because pod
+	// workers call it on every sync and rewriting every hierarchy each time
+	// was most of an idle agent's CPU.
+	mu      sync.Mutex
+	ensured map[types.UID]ensuredPod
+}
+
+type ensuredPod struct {
+	name      string
+	resources Resources
 }
 
 // New finds the host's cgroup hierarchies: the unified tree when
@@ -35,7 +48,7 @@ func New(root string, nodeAllocatable v1.ResourceList) (*Manager, error) {
 	if root == "" {
 		root = "/kubepods"
 	}
-	m := &Manager{root: clean(root), allocatable: nodeAllocatable}
+	m := &Manager{root: clean(root), allocatable: nodeAllocatable, ensured: map[types.UID]ensuredPod{}}
 	var st unix.Statfs_t
 	if err := unix.Statfs(mountRoot, &st); err != nil {
 		return nil, fmt.Errorf("statfs %s: %w", mountRoot, err)
@@ -91,6 +104,13 @@ func (m *Manager) V2() bool { return m.v2 }
 // CgroupParent.
 func (m *Manager) EnsurePod(pod *v1.Pod) (string, error) {
 	name := PodCgroupName(m.root, pod)
+	want := ensuredPod{name: name, resources: PodResources(pod)}
+	m.mu.Lock()
+	done := m.ensured[pod.UID] == want
+	m.mu.Unlock()
+	if done {
+		return name, nil
+	}
 	for _, h := range m.hierarchies {
 		if err := m.mkdirs(h, name); err != nil {
 			return "", fmt.Errorf("create cgroup %s for pod %s/%s: %w", name, pod.Namespace, pod.Name, err)
@@ -106,9 +126,12 @@ func (m *Manager) EnsurePod(pod *v1.Pod) (string, error) {
 			return "", fmt.Errorf("set cgroup limits of %s/besteffort: %w", m.root, err)
 		}
 	}
-	if err := m.apply(name, PodResources(pod)); err != nil {
+	if err := m.apply(name, want.resources); err != nil {
 		return "", fmt.Errorf("set cgroup limits for pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
+	m.mu.Lock()
+	m.ensured[pod.UID] = want
+	m.mu.Unlock()
 	return name, nil
 }
 
@@ -229,6 +252,9 @@ func (m *Manager) apply(name string, r Resources) error {
 func (m *Manager) RemovePod(pod *v1.Pod) error {
 	// The pod may be an orphan known only by its UID (no spec, so no QoS
 	// class): look in every QoS group.
+	m.mu.Lock()
+	delete(m.ensured, pod.UID)
+	m.mu.Unlock()
 	leaf := "pod" + string(pod.UID)
 	var errs []error
 	for _, h := range m.hierarchies {
