@@ -74,6 +74,9 @@ func TestBadInput(t *testing.T) {
 	badCommand.Spec.Containers[0].Command = []string{"/nonexistent"}
 	badCommand.Spec.RestartPolicy = v1.RestartPolicyNever
 
+	badCommandAlways := lcPod("bad-command-always", image, "")
+	badCommandAlways.Spec.Containers[0].Command = []string{"/nonexistent"}
+
 	missingKey := lcPod("missing-key", image, lcSleeper)
 	missingKey.Spec.Containers[0].Env = []v1.EnvVar{{Name: "X", ValueFrom: &v1.EnvVarSource{
 		ConfigMapKeyRef: &v1.ConfigMapKeySelector{LocalObjectReference: v1.LocalObjectReference{Name: "cm"}, Key: "x"}}}}
@@ -88,7 +91,7 @@ func TestBadInput(t *testing.T) {
 		TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(9999)}}, PeriodSeconds: 1}
 
 	waitings := watchWaiting(t, c, ns)
-	lcCreate(t, c, ns, noImage, badCommand, missingKey, noVolume, closedPort)
+	lcCreate(t, c, ns, noImage, badCommand, badCommandAlways, missingKey, noVolume, closedPort)
 
 	t.Run("MissingImage", func(t *testing.T) {
 		p := lcWait(t, c, ns, "no-image", 60*time.Second, "in ImagePullBackOff", waitingIs("c", "ImagePullBackOff"))
@@ -129,6 +132,17 @@ func TestBadInput(t *testing.T) {
 		lcEvent(t, c, ns, "bad-command", "Failed: Error: failed to create containerd task: ", 10*time.Second)
 	})
 
+	t.Run("BadCommandRestarted", func(t *testing.T) {
+		p := lcWait(t, c, ns, "bad-command-always", 60*time.Second, "restarted", func(p *v1.Pod) bool { return lcStatus(p, "c").RestartCount >= 1 })
+		s := lcStatus(p, "c")
+		if last := s.LastTerminationState.Terminated; last == nil || last.Reason != "StartError" || last.ExitCode != 128 || p.Status.Phase != v1.PodRunning {
+			t.Errorf("bad-command-always:\n%s", lcDump(p))
+		}
+		if w := s.State.Waiting; w != nil && w.Reason != "CrashLoopBackOff" && w.Reason != "RunContainerError" {
+			t.Errorf("bad-command-always waits with %s", w.Reason)
+		}
+	})
+
 	t.Run("MissingConfigMapKey", func(t *testing.T) {
 		p := lcWait(t, c, ns, "missing-key", 60*time.Second, "in CreateContainerConfigError", waitingIs("c", "CreateContainerConfigError"))
 		want := "couldn't find key x in ConfigMap default/cm"
@@ -165,6 +179,22 @@ func TestBadInput(t *testing.T) {
 		if got := kubectlStatus(t, env)["no-image"]; got != "0/1 ImagePullBackOff" && got != "0/1 ErrImagePull" {
 			t.Errorf("kubectl get pods: no-image shows %q", got)
 		}
+	})
+
+	t.Run("Recovery", func(t *testing.T) {
+		cm, err := c.CoreV1().ConfigMaps(ns).Get(ctx, "cm", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm.Data["x"] = "2"
+		if _, err := c.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CoreV1().ConfigMaps(ns).Create(ctx, &v1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "missing"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		lcWait(t, c, ns, "missing-key", 60*time.Second, "Ready once the key exists", podstatus.Ready)
+		lcWait(t, c, ns, "no-volume", 60*time.Second, "Ready once the ConfigMap exists", podstatus.Ready)
 	})
 
 	t.Run("NodeNotWedged", func(t *testing.T) {
