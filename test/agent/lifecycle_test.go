@@ -211,6 +211,15 @@ func TestPodLifecycle(t *testing.T) {
 	}
 	initPod.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "work", MountPath: "/work"}}
 
+	initBlocked := lcPod("init-blocked", image, lcSleeper)
+	initBlocked.Spec.InitContainers = []v1.Container{
+		{Name: "i1", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c", lcSleeper}},
+		{Name: "i2", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"true"}},
+	}
+	initFailed := lcPod("init-failed", image, lcSleeper)
+	initFailed.Spec.RestartPolicy = v1.RestartPolicyNever
+	initFailed.Spec.InitContainers = []v1.Container{{Name: "i1", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c", "exit 3"}}}
+
 	sidecar := lcPod("sidecar", image, lcSleeper)
 	sidecar.Spec.InitContainers = []v1.Container{{Name: "side", Image: image, ImagePullPolicy: v1.PullIfNotPresent,
 		Command: []string{"sh", "-c", lcSleeper}, RestartPolicy: ptr.To(v1.ContainerRestartPolicyAlways)}}
@@ -260,7 +269,7 @@ func TestPodLifecycle(t *testing.T) {
 	burstable := lcPod("burstable", image, lcSleeper)
 	burstable.Spec.Containers[0].Resources.Requests = v1.ResourceList{v1.ResourceMemory: resource.MustParse("16Mi")}
 
-	lcCreate(t, c, ns, initPod, sidecar,
+	lcCreate(t, c, ns, initPod, initBlocked, initFailed, sidecar,
 		policy("never-0", v1.RestartPolicyNever, 0), policy("never-1", v1.RestartPolicyNever, 1),
 		policy("onfailure-0", v1.RestartPolicyOnFailure, 0), policy("onfailure-1", v1.RestartPolicyOnFailure, 1),
 		policy("always-0", v1.RestartPolicyAlways, 0), policy("always-1", v1.RestartPolicyAlways, 1),
@@ -294,6 +303,28 @@ func TestPodLifecycle(t *testing.T) {
 		} {
 			lcEvent(t, c, ns, "init", prefix, 10*time.Second)
 		}
+	})
+
+	t.Run("InitNotDone", func(t *testing.T) {
+		p := lcWait(t, c, ns, "init-blocked", 60*time.Second, "running its first init container", func(p *v1.Pod) bool {
+			return lcStatus(p, "i1").State.Running != nil
+		})
+		init := podstatus.Condition(p, v1.PodInitialized)
+		if p.Status.Phase != v1.PodPending || init == nil || init.Status != v1.ConditionFalse || init.Reason != "ContainersNotInitialized" ||
+			init.Message != "containers with incomplete status: [i1 i2]" {
+			t.Errorf("init-blocked:\n%s", lcDump(p))
+		}
+		if w := lcStatus(p, "c").State.Waiting; w == nil || w.Reason != "PodInitializing" {
+			t.Errorf("app container of init-blocked:\n%s", lcDump(p))
+		}
+		if w := lcStatus(p, "i2").State.Waiting; w == nil || w.Reason != "PodInitializing" {
+			t.Errorf("second init container of init-blocked:\n%s", lcDump(p))
+		}
+		p = lcWait(t, c, ns, "init-failed", 60*time.Second, "Failed", func(p *v1.Pod) bool { return p.Status.Phase == v1.PodFailed })
+		if term := lcStatus(p, "i1").State.Terminated; term == nil || term.ExitCode != 3 || term.Reason != "Error" {
+			t.Errorf("init-failed:\n%s", lcDump(p))
+		}
+		wantKubectl(t, env, map[string]string{"init-blocked": "0/1 Init:0/2", "init-failed": "0/1 Init:Error"})
 	})
 
 	t.Run("Sidecar", func(t *testing.T) {
