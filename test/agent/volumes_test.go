@@ -42,6 +42,8 @@ func TestVolumes(t *testing.T) {
 	mode := int32(0o400)
 	expiry := int64(3600)
 	dirOrCreate := v1.HostPathDirectoryOrCreate
+	sizeLimit := resource.MustParse("16Mi")
+	optional := true
 	pod := sleeper("vols", image)
 	pod.Labels = map[string]string{"app": "voltest"}
 	pod.Spec.Volumes = []v1.Volume{
@@ -58,13 +60,24 @@ func TestVolumes(t *testing.T) {
 			ServiceAccountToken: &v1.ServiceAccountTokenProjection{Audience: "bosun-test", ExpirationSeconds: &expiry, Path: "token"},
 		}}}}},
 		{Name: "scratch", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}},
-		{Name: "mem", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: v1.StorageMediumMemory}}},
+		{Name: "mem", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: v1.StorageMediumMemory, SizeLimit: &sizeLimit}}},
+		{Name: "opt", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{
+			LocalObjectReference: v1.LocalObjectReference{Name: "absent"}, Optional: &optional}}},
 		{Name: "host", VolumeSource: v1.VolumeSource{HostPath: &v1.HostPathVolumeSource{Path: hostDir, Type: &dirOrCreate}}},
 	}
 	pod.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{
 		{Name: "cm", MountPath: "/cm"}, {Name: "sec", MountPath: "/sec"}, {Name: "info", MountPath: "/info"},
 		{Name: "tok", MountPath: "/tok"}, {Name: "scratch", MountPath: "/scratch"}, {Name: "mem", MountPath: "/mem"},
-		{Name: "host", MountPath: "/host"},
+		{Name: "host", MountPath: "/host"}, {Name: "opt", MountPath: "/opt"},
+		{Name: "cm", MountPath: "/etc/app.conf", SubPath: "dir/a.txt"},
+		{Name: "scratch", MountPath: "/ro", ReadOnly: true},
+	}
+	blocked := sleeper("blocked", image)
+	blocked.Spec.Volumes = []v1.Volume{{Name: "cfg", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{
+		LocalObjectReference: v1.LocalObjectReference{Name: "nope"}}}}}
+	blocked.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "cfg", MountPath: "/cfg"}}
+	if _, err := core.Pods("default").Create(ctx, blocked, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 	got := runReady(t, env, pod)
 	sh := func(script string) string {
@@ -73,6 +86,12 @@ func TestVolumes(t *testing.T) {
 	}
 
 	t.Run("configMap", func(t *testing.T) {
+		if out := sh("cat /etc/app.conf"); out != "one" {
+			t.Errorf("configMap item through subPath: %q", out)
+		}
+		if out := sh("ls /opt | wc -l"); out != "0" {
+			t.Errorf("optional configMap volume of a missing ConfigMap has %s entries, want none", out)
+		}
 		if out := sh("cat /cm/dir/a.txt; echo; stat -L -c %a /cm/dir/a.txt; ls /cm"); out != "one\n400\ndir" {
 			t.Errorf("configMap volume: got %q, want the one projected item with mode 400", out)
 		}
@@ -101,8 +120,21 @@ func TestVolumes(t *testing.T) {
 		}
 	})
 	t.Run("secret", func(t *testing.T) {
-		if out := sh("cat /sec/key"); out != "s3cret" {
-			t.Errorf("secret file = %q", out)
+		if out := sh("cat /sec/key; echo; stat -L -c %a /sec/key"); out != "s3cret\n644" {
+			t.Errorf("secret file and mode = %q", out)
+		}
+		sec, err := core.Secrets("default").Get(ctx, "vsec", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec.Data["key"] = []byte("rotated")
+		if _, err := core.Secrets("default").Update(ctx, sec, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, 60*time.Second, true, func(context.Context) (bool, error) {
+			return sh("cat /sec/key") == "rotated", nil
+		}); err != nil {
+			t.Error("secret change not seen in the running container")
 		}
 		if fs := mountType(sh, "/sec"); fs != "tmpfs" {
 			t.Errorf("secret volume on %q, want tmpfs (secrets never touch the node's disk)", fs)
@@ -139,6 +171,12 @@ func TestVolumes(t *testing.T) {
 		if fs := mountType(sh, "/mem"); fs != "tmpfs" {
 			t.Errorf("emptyDir medium Memory on %q, want tmpfs", fs)
 		}
+		if opts := mountOptions(sh, "/mem"); !strings.Contains(opts, "size=16384k") {
+			t.Errorf("emptyDir medium Memory with sizeLimit 16Mi mounted %q, want size=16384k", opts)
+		}
+		if _, _, err := kubectlRun(env, nil, "exec", "vols", "--", "touch", "/ro/x"); err == nil {
+			t.Error("wrote to a readOnly mount")
+		}
 	})
 	t.Run("hostPath", func(t *testing.T) {
 		sh("echo from-pod > /host/f")
@@ -146,6 +184,38 @@ func TestVolumes(t *testing.T) {
 			t.Errorf("hostPath DirectoryOrCreate: host file %q, %v", b, err)
 		}
 	})
+	t.Run("missingConfigMap", func(t *testing.T) {
+		want := `MountVolume.SetUp failed for volume "cfg" : configmap "nope" not found`
+		err := wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			evs, err := core.Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=blocked,reason=FailedMount"})
+			if err != nil {
+				return false, nil
+			}
+			for _, e := range evs.Items {
+				if e.Message == want && e.Source.Component == "kubelet" && e.Type == v1.EventTypeWarning {
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			evs, _ := core.Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=blocked"})
+			var got []string
+			for _, e := range evs.Items {
+				got = append(got, e.Reason+": "+e.Message)
+			}
+			t.Errorf("no FailedMount event %q from kubelet; events %q", want, got)
+		}
+		p, err := core.Pods("default").Get(ctx, "blocked", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Status.Phase != v1.PodPending || len(p.Status.ContainerStatuses) != 1 || p.Status.ContainerStatuses[0].State.Waiting == nil ||
+			p.Status.ContainerStatuses[0].State.Waiting.Reason != "ContainerCreating" {
+			t.Errorf("pod with a missing ConfigMap: phase %s, containers %+v; want Pending, waiting ContainerCreating", p.Status.Phase, p.Status.ContainerStatuses)
+		}
+	})
+	deleteAndWait(t, env, "default", "blocked")
 	deleteAndWait(t, env, "default", "vols")
 	if _, err := os.Stat(filepath.Join(env.AgentDataDir, "pods", string(got.UID))); !os.IsNotExist(err) {
 		t.Errorf("pod dir left after the pod was deleted: %v", err)
@@ -221,6 +291,16 @@ func mountType(sh func(string) string, path string) string {
 	for _, line := range strings.Split(sh("cat /proc/mounts"), "\n") {
 		if f := strings.Fields(line); len(f) > 2 && f[1] == path {
 			return f[2]
+		}
+	}
+	return ""
+}
+
+// mountOptions are the options of the mount at path inside the container.
+func mountOptions(sh func(string) string, path string) string {
+	for _, line := range strings.Split(sh("cat /proc/mounts"), "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[1] == path {
+			return f[3]
 		}
 	}
 	return ""
