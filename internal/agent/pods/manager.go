@@ -14,8 +14,9 @@ import (
 	"k8s.io/utils/clock"
 )
 
-// resyncPeriod is how often running pods are synced without a trigger, so
-// exits, back-off expiry and probe results are acted on promptly.
+// resyncPeriod is how often the runtime is relisted: pods whose containers
+// changed, and pods with something pending (back-off expiry, a container
+// still starting), are synced then; settled pods every fullSyncEvery ticks.
 const resyncPeriod = time.Second
 
 // Config wires the pod workers to the rest of the agent.
@@ -82,18 +83,30 @@ func (m *Manager) Run(ctx context.Context) {
 	m.mu.Unlock()
 	t := m.clock.NewTicker(resyncPeriod)
 	defer t.Stop()
+	var last map[types.UID]string
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C():
+			now, err := relist(ctx, m.cfg.Runtime)
+			if err != nil {
+				m.log.Warn("List pods in the runtime", "err", err)
+			}
 			m.mu.Lock()
-			for _, w := range m.workers {
-				if !w.quiet() {
+			for uid, w := range m.workers {
+				if w.quiet() {
+					continue
+				}
+				changed := err != nil || now[uid] != last[uid]
+				if changed || !w.settled.Load() || w.idleTicks.Add(1) >= fullSyncEvery {
 					w.poke()
 				}
 			}
 			m.mu.Unlock()
+			if err == nil {
+				last = now
+			}
 		}
 	}
 }
@@ -162,7 +175,10 @@ func (m *Manager) start(w *worker) {
 				return
 			case <-w.wake:
 			}
-			if m.syncSafe(ctx, w) {
+			finished := m.syncSafe(ctx, w)
+			w.idleTicks.Store(0)
+			w.settled.Store(settled(w.lastStatus, w.waiting))
+			if finished {
 				m.mu.Lock()
 				delete(m.workers, w.uid)
 				m.mu.Unlock()

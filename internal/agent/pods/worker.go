@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -22,6 +23,11 @@ type worker struct {
 	deleted bool
 	kill    *waiting
 	done    bool // finished or killed: nothing left to restart
+
+	// settled and idleTicks let the resync loop skip pods with nothing
+	// pending; the goroutine sets settled after each sync.
+	settled   atomic.Bool
+	idleTicks atomic.Int32
 
 	// Goroutine-owned.
 	waiting    map[string]waiting
