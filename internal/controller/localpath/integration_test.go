@@ -35,8 +35,13 @@ func TestIntegrationProvisionBindAndReclaim(t *testing.T) {
 	factory.Start(ctx.Done())
 	go c.Run(ctx, 1)
 
-	if _, err := env.Client.StorageV1().StorageClasses().Create(ctx, localpath.DefaultStorageClass(), metav1.CreateOptions{}); err != nil {
+	// The server's bootstrap made the class; it must be the one we export.
+	sc, err := env.Client.StorageV1().StorageClasses().Get(ctx, localpath.ClassName, metav1.GetOptions{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if sc.Provisioner != localpath.DefaultStorageClass().Provisioner {
+		t.Fatalf("bootstrap class provisioner = %q", sc.Provisioner)
 	}
 	if _, err := env.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
