@@ -225,7 +225,7 @@ func TestPodLifecycle(t *testing.T) {
 		Command: []string{"sh", "-c", lcSleeper}, RestartPolicy: ptr.To(v1.ContainerRestartPolicyAlways)}}
 
 	policy := func(name string, p v1.RestartPolicy, code int) *v1.Pod {
-		pod := lcPod(name, image, fmt.Sprintf("exit %d", code))
+		pod := lcPod(name, image, fmt.Sprintf("echo crash; exit %d", code))
 		pod.Spec.RestartPolicy = p
 		return pod
 	}
@@ -386,6 +386,10 @@ func TestPodLifecycle(t *testing.T) {
 			t.Errorf("waiting message %q", w.Message)
 		}
 		lcEvent(t, c, ns, "always-1", "BackOff: Back-off restarting failed container c in pod "+desc, 10*time.Second)
+		logs, err := c.CoreV1().Pods(ns).GetLogs("always-1", &v1.PodLogOptions{Container: "c", Previous: true}).DoRaw(context.Background())
+		if err != nil || string(logs) != "crash\n" {
+			t.Errorf("logs --previous: %q, %v", logs, err)
+		}
 	})
 
 	t.Run("OOMKilled", func(t *testing.T) {
