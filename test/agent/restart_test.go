@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -50,6 +52,13 @@ func runtimeOf(t *testing.T, env *testenv.Env, uid string) runtimeView {
 	return v
 }
 
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
 func containerdPID(env *testenv.Env) int {
 	b, _ := os.ReadFile(filepath.Join(containerd.RunDir(env.AgentDataDir), "containerd.pid"))
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
@@ -65,12 +74,13 @@ func TestAgentRestarts(t *testing.T) {
 
 	keep := lcPod("keep", image, lcSleeper)
 	keep.Spec.Containers[0].ReadinessProbe = lcExecProbe("true", 1, 1)
+	keep.Spec.InitContainers = []v1.Container{{Name: "i", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"true"}}}
 	lcCreate(t, c, ns, keep)
 	before := lcWait(t, c, ns, "keep", 60*time.Second, "Ready", podstatus.Ready)
 	uid := string(before.UID)
 	id := lcStatus(before, "c").ContainerID
 	rtBefore := runtimeOf(t, env, uid)
-	if len(rtBefore.sandboxes) != 1 || len(rtBefore.containers) != 1 {
+	if len(rtBefore.sandboxes) != 1 || len(rtBefore.containers) != 2 {
 		t.Fatalf("before the restart containerd has %+v", rtBefore)
 	}
 
@@ -85,8 +95,7 @@ func TestAgentRestarts(t *testing.T) {
 		if s.ContainerID != id || s.RestartCount != 0 || p.Status.PodIP != before.Status.PodIP {
 			t.Errorf("keep was restarted (container %s, was %s):\n%s", s.ContainerID, id, lcDump(p))
 		}
-		if v := runtimeOf(t, env, uid); len(v.sandboxes) != 1 || v.sandboxes[0] != rtBefore.sandboxes[0] ||
-			len(v.containers) != 1 || v.containers[0] != rtBefore.containers[0] {
+		if v := runtimeOf(t, env, uid); !slices.Equal(v.sandboxes, rtBefore.sandboxes) || !sameSet(v.containers, rtBefore.containers) {
 			t.Errorf("containerd holds %+v for keep, had %+v", v, rtBefore)
 		}
 		var created int
@@ -95,8 +104,11 @@ func TestAgentRestarts(t *testing.T) {
 				created++
 			}
 		}
-		if created != 1 {
-			t.Errorf("keep's container was created %d times", created)
+		if created != 2 {
+			t.Errorf("keep's init and app containers were created %d times", created)
+		}
+		if condition := podstatus.Condition(p, v1.PodInitialized); condition == nil || condition.Status != v1.ConditionTrue {
+			t.Errorf("keep no longer Initialized:\n%s", lcDump(p))
 		}
 	}
 
