@@ -83,8 +83,28 @@ spec:
 		if nodeIP == "" || net.ParseIP(nodeIP) == nil {
 			t.Errorf("node addresses %v have no InternalIP", node.Status.Addresses)
 		}
-		if v := node.Status.NodeInfo.ContainerRuntimeVersion; !strings.HasPrefix(v, "containerd://1.") {
+		info := node.Status.NodeInfo
+		if v := info.ContainerRuntimeVersion; !strings.HasPrefix(v, "containerd://1.") {
 			t.Errorf("containerRuntimeVersion %q", v)
+		}
+		if info.OperatingSystem != "linux" || info.Architecture != runtime.GOARCH || info.KernelVersion == "" || info.OSImage == "" || info.BootID == "" || info.KubeletVersion == "" {
+			t.Errorf("nodeInfo %+v", info)
+		}
+		var hostname string
+		for _, a := range node.Status.Addresses {
+			if a.Type == v1.NodeHostName {
+				hostname = a.Address
+			}
+		}
+		if hostname != env.NodeName {
+			t.Errorf("Hostname address %q, want the node name %q given to the agent", hostname, env.NodeName)
+		}
+		ready := false
+		for _, c := range node.Status.Conditions {
+			ready = ready || c.Type == v1.NodeReady && c.Status == v1.ConditionTrue && c.Reason == "KubeletReady"
+		}
+		if !ready {
+			t.Errorf("node not Ready with reason KubeletReady: %+v", node.Status.Conditions)
 		}
 		if node.Status.DaemonEndpoints.KubeletEndpoint.Port == 0 {
 			t.Error("no kubelet endpoint port in the node status")

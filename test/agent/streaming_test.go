@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	ggcrv1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -89,6 +91,23 @@ func TestStreaming(t *testing.T) {
 		if out := logs("-c", "r"); out != "second\n" {
 			t.Errorf("logs of the restarted container: %q", out)
 		}
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-c", "c", "--previous"}, `Error from server (BadRequest): previous terminated container "c" in pod "streams" not found`},
+			{[]string{"-c", "nosuch"}, `error: container nosuch is not valid for pod streams`},
+		} {
+			_, errOut, err := kubectlRun(env, nil, append([]string{"logs", "streams"}, tc.args...)...)
+			if err == nil || strings.TrimSpace(errOut) != tc.want {
+				t.Errorf("logs %v: %v, stderr %q; want %q", tc.args, err, errOut, tc.want)
+			}
+		}
+		// kubectl checks container names itself; the API server's answer.
+		_, err := env.Client.CoreV1().Pods("default").GetLogs("streams", &v1.PodLogOptions{Container: "nosuch"}).Stream(context.Background())
+		if !apierrors.IsBadRequest(err) || err.Error() != "container nosuch is not valid for pod streams" {
+			t.Errorf("pods/log of a container not in the pod: %v", err)
+		}
 	})
 	t.Run("follow", func(t *testing.T) {
 		cmd := exec.Command("kubectl", "--kubeconfig", env.Kubeconfig, "logs", "-f", "streams", "-c", "c")
@@ -128,8 +147,11 @@ func TestStreaming(t *testing.T) {
 		if !errors.As(err, &exit) || exit.ExitCode() != 7 {
 			t.Errorf("exec of a command exiting 7: kubectl returned %v", err)
 		}
-		if out := kubectlTTY(t, env, "exec", "-it", "streams", "-c", "c", "--", "sh", "-c", "tty; stty size"); !regexp.MustCompile(`/dev/pts/\d+\r?\n\d+ \d+`).MatchString(out) {
-			t.Errorf("exec -it: %q, want a pts and its size", out)
+		// kubectl sends the window size once the stream is up, so the
+		// process may see a 0x0 terminal at first, as with kubelet.
+		script := `tty; for i in 1 2 3 4 5 6 7 8 9 10; do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.2; done; echo "size $s"`
+		if out := kubectlTTY(t, env, "exec", "-it", "streams", "-c", "c", "--", "sh", "-c", script); !regexp.MustCompile(`^/dev/pts/\d+\r?\nsize 24 80\r?\n$`).MatchString(out) {
+			t.Errorf("exec -it: %q, want a pts sized as kubectl's terminal (24x80)", out)
 		}
 	})
 	t.Run("attach", func(t *testing.T) {
