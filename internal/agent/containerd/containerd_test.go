@@ -13,6 +13,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/bosun-dev/bosun/internal/agent/cri"
+	"github.com/bosun-dev/bosun/internal/agent/mounts"
 	"github.com/bosun-dev/bosun/internal/network/cni"
 )
 
@@ -71,11 +72,11 @@ func startRealWith(t *testing.T, edit func(*Config)) (*Process, *cri.Client, Con
 func assertPurged(t *testing.T, dataDir string) {
 	t.Helper()
 	p := pathsFor(dataDir)
-	info, err := os.ReadFile("/proc/self/mountinfo")
+	points, err := mounts.Points()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left := mountsUnder(string(info), p.root, RunDir(dataDir)); len(left) > 0 {
+	if left := mounts.Under(points, p.root, RunDir(dataDir)); len(left) > 0 {
 		t.Errorf("mounts left after purge: %v", left)
 	}
 	for _, dir := range []string{p.root, RunDir(dataDir)} {

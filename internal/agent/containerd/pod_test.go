@@ -13,6 +13,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/bosun-dev/bosun/internal/agent/mounts"
 	"github.com/bosun-dev/bosun/internal/network/cni"
 )
 
@@ -74,9 +75,9 @@ func TestPurgeRemovesRunningPod(t *testing.T) {
 		st, err := c.Runtime.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: run.PodSandboxId})
 		return p.PID() != old && err == nil && st.Status.State == runtimeapi.PodSandboxState_SANDBOX_READY
 	})
-	info, err := os.ReadFile("/proc/self/mountinfo")
+	points, err := mounts.Points()
 	must(t, err)
-	if len(mountsUnder(string(info), pathsFor(cfg.DataDir).root, RunDir(cfg.DataDir))) == 0 {
+	if len(mounts.Under(points, pathsFor(cfg.DataDir).root, RunDir(cfg.DataDir))) == 0 {
 		t.Fatal("a running sandbox made no mounts under containerd's dirs; the purge check would prove nothing")
 	}
 	// startReal's cleanup purges and checks that nothing is left.

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 
+	"github.com/bosun-dev/bosun/internal/agent/mounts"
 	"golang.org/x/sys/unix"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -42,15 +40,7 @@ func Purge(ctx context.Context, rt runtimeapi.RuntimeServiceClient, dataDir stri
 		}
 	}
 	run := RunDir(abs)
-	info, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		errs = append(errs, fmt.Errorf("read mountinfo: %w", err))
-	}
-	for _, m := range mountsUnder(string(info), p.root, run) {
-		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-			errs = append(errs, fmt.Errorf("unmount %s: %w", m, err))
-		}
-	}
+	errs = append(errs, mounts.UnmountAll(unix.MNT_DETACH, p.root, run))
 	for _, dir := range []string{p.root, run} {
 		if err := os.RemoveAll(dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
@@ -99,47 +89,4 @@ func removePods(ctx context.Context, rt runtimeapi.RuntimeServiceClient) []error
 		}
 	}
 	return errs
-}
-
-// mountsUnder returns the mount points in mountinfo that are dirs or lie
-// below any of dirs, deepest first so that no unmount is hidden by its
-// parent's; a point with stacked mounts appears once per mount.
-func mountsUnder(mountinfo string, dirs ...string) []string {
-	var out []string
-	for _, line := range strings.Split(mountinfo, "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 5 {
-			continue
-		}
-		mp := unescapeMountPath(fields[4])
-		for _, d := range dirs {
-			if mp == d || strings.HasPrefix(mp, strings.TrimSuffix(d, "/")+"/") {
-				out = append(out, mp)
-				break
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return strings.Count(out[i], "/") > strings.Count(out[j], "/")
-	})
-	return out
-}
-
-// unescapeMountPath undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMountPath(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

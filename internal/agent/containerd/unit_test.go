@@ -1,7 +1,6 @@
 package containerd
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,32 +80,6 @@ func TestHostsTOML(t *testing.T) {
 	want := "server = \"http://localhost:5000\"\n\n[host.\"http://localhost:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n  skip_verify = true\n"
 	if got := hostsTOML("localhost:5000"); got != want {
 		t.Fatalf("hosts.toml:\n%s\nwant:\n%s", got, want)
-	}
-}
-
-func TestMountsUnder(t *testing.T) {
-	info := strings.Join([]string{
-		"22 1 0:21 / / rw - overlay overlay rw",
-		"40 22 0:40 / /run/bosun/abcd1234/containerd/netns/cni-1 rw - nsfs nsfs rw",
-		"41 22 0:41 / /data/containerd/io.containerd.runtime.v2.task/k8s.io/x/rootfs rw - overlay overlay rw",
-		"42 22 0:42 / /run/bosun/abcd1234/containerd/io.containerd.grpc.v1.cri/sandboxes/s/shm rw - tmpfs shm rw",
-		"43 22 0:43 / /data/containerd2/other rw - tmpfs tmpfs rw",
-		"44 22 0:44 / /data/containerd/with\\040space rw - tmpfs tmpfs rw",
-		"45 44 0:45 / /data/containerd/with\\040space rw - tmpfs tmpfs rw",
-		"46 22 0:46 / /run/bosun/abcd1234 rw - tmpfs tmpfs rw",
-		"",
-	}, "\n")
-	got := mountsUnder(info, "/data/containerd", "/run/bosun/abcd1234")
-	want := []string{
-		"/run/bosun/abcd1234/containerd/io.containerd.grpc.v1.cri/sandboxes/s/shm",
-		"/run/bosun/abcd1234/containerd/netns/cni-1",
-		"/data/containerd/io.containerd.runtime.v2.task/k8s.io/x/rootfs",
-		"/data/containerd/with space",
-		"/data/containerd/with space",
-		"/run/bosun/abcd1234",
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("mountsUnder:\n%q\nwant:\n%q", got, want)
 	}
 }
 

@@ -59,19 +59,3 @@ func TestCheckHostPath(t *testing.T) {
 		t.Errorf("nil type: %v", err)
 	}
 }
-
-func TestMountInfo(t *testing.T) {
-	in := "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n" +
-		"40 22 0:50 / /var/lib/pods/u1/volumes/kubernetes.io~secret/s rw - tmpfs tmpfs rw\n" +
-		"41 22 0:51 / /var/lib/pods/u1/volumes/kubernetes.io~empty-dir/with\\040space rw - tmpfs tmpfs rw\n" +
-		"42 22 0:52 / /var/lib/pods/u10/x rw - tmpfs tmpfs rw\n"
-	points, err := parseMountInfo(stringsReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := mountsUnder(points, "/var/lib/pods/u1")
-	if len(got) != 2 || got[0] != "/var/lib/pods/u1/volumes/kubernetes.io~empty-dir/with space" ||
-		got[1] != "/var/lib/pods/u1/volumes/kubernetes.io~secret/s" {
-		t.Fatalf("mountsUnder = %q", got)
-	}
-}

@@ -75,5 +75,3 @@ func TestSecretPayloadErrors(t *testing.T) {
 		t.Fatalf("payload = %+v, %v", got, err)
 	}
 }
-
-func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

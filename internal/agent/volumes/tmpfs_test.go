@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bosun-dev/bosun/internal/agent/mounts"
+
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -103,11 +105,11 @@ func TestTmpfsVolumesAndTeardown(t *testing.T) {
 		}
 	}
 	podDir := filepath.Join(m.cfg.PodsDir, "u1")
-	points, err := mountPoints()
+	points, err := mounts.Points()
 	if err != nil {
 		t.Fatal(err)
 	}
-	under := mountsUnder(points, podDir)
+	under := mounts.Under(points, podDir)
 	if len(under) != 2 {
 		t.Fatalf("mounts under pod dir = %q, want 2", under)
 	}
@@ -126,8 +128,8 @@ func TestTmpfsVolumesAndTeardown(t *testing.T) {
 	if err := m.Teardown(context.Background(), pod.UID); err != nil {
 		t.Fatal(err)
 	}
-	points, _ = mountPoints()
-	if left := mountsUnder(points, podDir); len(left) != 0 {
+	points, _ = mounts.Points()
+	if left := mounts.Under(points, podDir); len(left) != 0 {
 		t.Fatalf("mounts left after teardown: %q", left)
 	}
 	if _, err := os.Stat(podDir); !os.IsNotExist(err) {
