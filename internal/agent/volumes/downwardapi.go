@@ -9,48 +9,21 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/bosun-dev/bosun/internal/agent/containerconfig"
 )
 
-// podField resolves a downward API fieldPath of pod; volumes may only use
-// metadata fields (validation keeps status and spec fields to env vars),
-// but the node-independent spec ones cost nothing to answer too.
+// podField resolves a downward API fieldPath of pod. Only volumes can ask
+// for all labels or annotations at once; single fields resolve as they do
+// for env vars.
 func podField(pod *corev1.Pod, fieldPath string) (string, error) {
-	if key, ok := subscript(fieldPath, "metadata.labels"); ok {
-		return pod.Labels[key], nil
-	}
-	if key, ok := subscript(fieldPath, "metadata.annotations"); ok {
-		return pod.Annotations[key], nil
-	}
 	switch fieldPath {
-	case "metadata.name":
-		return pod.Name, nil
-	case "metadata.namespace":
-		return pod.Namespace, nil
-	case "metadata.uid":
-		return string(pod.UID), nil
 	case "metadata.labels":
 		return formatMap(pod.Labels), nil
 	case "metadata.annotations":
 		return formatMap(pod.Annotations), nil
-	case "spec.nodeName":
-		return pod.Spec.NodeName, nil
-	case "spec.serviceAccountName":
-		return pod.Spec.ServiceAccountName, nil
-	case "status.hostIP":
-		return pod.Status.HostIP, nil
-	case "status.podIP":
-		return pod.Status.PodIP, nil
 	}
-	return "", fmt.Errorf("unsupported fieldPath: %s", fieldPath)
-}
-
-// subscript parses `prefix['key']`.
-func subscript(fieldPath, prefix string) (string, bool) {
-	rest, ok := strings.CutPrefix(fieldPath, prefix+"['")
-	if !ok || !strings.HasSuffix(rest, "']") {
-		return "", false
-	}
-	return strings.TrimSuffix(rest, "']"), true
+	return containerconfig.FieldValue(pod, fieldPath, nil, nil)
 }
 
 // formatMap renders labels or annotations as kubelet does: one
