@@ -128,6 +128,9 @@ func TestContainerConfig(t *testing.T) {
 	if mem := strings.TrimSpace(kubectl(t, env, "exec", "envs", "--", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")); mem != "67108864" {
 		t.Errorf("memory.limit_in_bytes = %q, want 67108864", mem)
 	}
+	if shares := strings.TrimSpace(kubectl(t, env, "exec", "envs", "--", "cat", "/sys/fs/cgroup/cpu/cpu.shares")); shares != "256" {
+		t.Errorf("cpu.shares = %q, want 256 (250m requested)", shares)
+	}
 	if quota := strings.TrimSpace(kubectl(t, env, "exec", "envs", "--", "cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")); quota != "25000" {
 		t.Errorf("cpu.cfs_quota_us = %q, want 25000 (250m of a 100ms period)", quota)
 	}
@@ -142,10 +145,23 @@ func TestContainerConfig(t *testing.T) {
 	} else if b, err := os.ReadFile(filepath.Join(m[0], "memory.limit_in_bytes")); err != nil || strings.TrimSpace(string(b)) != "67108864" {
 		t.Errorf("pod cgroup memory limit %q (%v), want 67108864", b, err)
 	}
+	moreP, err := core.Pods("default").Get(ctx, "more", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bestEffort := "/sys/fs/cgroup/memory/bosun-test-*/besteffort/pod" + string(moreP.UID)
+	if m, _ := filepath.Glob(bestEffort); moreP.Status.QOSClass != v1.PodQOSBestEffort || len(m) != 1 {
+		t.Errorf("BestEffort pod (qosClass %q) cgroup %s: found %v", moreP.Status.QOSClass, bestEffort, m)
+	}
+	logDir := filepath.Join(env.AgentDataDir, "logs", "pods", "default_envs_"+string(got.UID))
+	if _, err := os.Stat(filepath.Join(logDir, "c", "0.log")); err != nil {
+		t.Errorf("container log: %v", err)
+	}
 	deleteAndWait(t, env, "default", "envs")
 	if m, _ := filepath.Glob(podCgroup); len(m) != 0 {
 		t.Errorf("pod cgroup still there after the pod was deleted: %v", m)
 	}
+
 }
 
 // testMoreEnv checks variable expansion, host fields, defaults taken from

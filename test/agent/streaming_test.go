@@ -154,6 +154,18 @@ func TestStreaming(t *testing.T) {
 			t.Errorf("exec -it: %q, want a pts sized as kubectl's terminal (24x80)", out)
 		}
 	})
+	t.Run("cp", func(t *testing.T) {
+		src := filepath.Join(t.TempDir(), "in.txt")
+		if err := os.WriteFile(src, []byte("copied\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		kubectl(t, env, "cp", src, "streams:/tmp/in.txt", "-c", "c")
+		dst := filepath.Join(t.TempDir(), "out.txt")
+		kubectl(t, env, "cp", "streams:/tmp/in.txt", dst, "-c", "c")
+		if b, err := os.ReadFile(dst); err != nil || string(b) != "copied\n" {
+			t.Errorf("kubectl cp there and back: %q, %v", b, err)
+		}
+	})
 	t.Run("attach", func(t *testing.T) {
 		out, errOut, err := kubectlRun(env, []byte("hello\n"), "attach", "-i", "attach", "-c", "c")
 		if err != nil || !strings.Contains(out, "got-hello") {
