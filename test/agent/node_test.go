@@ -153,6 +153,14 @@ spec:
 		if len(p.OwnerReferences) != 1 || p.OwnerReferences[0].Kind != "Node" || p.OwnerReferences[0].Name != env.NodeName {
 			t.Errorf("mirror pod owners %v, want its Node", p.OwnerReferences)
 		}
+		// An edited manifest replaces the pod.
+		edited := strings.Replace(manifest, "sleep 3600", "sleep 3601", 1)
+		if err := os.WriteFile(manifestPath, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		waitPod(t, env, "default", name, "replaced and Ready", func(q *v1.Pod) bool {
+			return q.UID != p.UID && podstatus.Ready(q) && strings.Contains(strings.Join(q.Spec.Containers[0].Command, " "), "sleep 3601")
+		})
 		if err := os.Remove(manifestPath); err != nil {
 			t.Fatal(err)
 		}
@@ -187,6 +195,9 @@ spec:
 		}
 		if ips["hostnet"] != nodeIP {
 			t.Errorf("hostNetwork pod IP %q, want the node IP %q", ips["hostnet"], nodeIP)
+		}
+		if h, _ := os.Hostname(); strings.TrimSpace(kubectl(t, env, "exec", "hostnet", "--", "hostname")) != h {
+			t.Errorf("hostNetwork pod's hostname is not the host's %q", h)
 		}
 		// Debian's static busybox wget crashes with -T; kubectl's own
 		// timeout bounds it.

@@ -48,6 +48,8 @@ func TestStreaming(t *testing.T) {
 		{Name: "web", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c",
 			"mkdir /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www"}},
 	}
+	pod.Spec.InitContainers = []v1.Container{{Name: "init", Image: image, ImagePullPolicy: v1.PullIfNotPresent,
+		Command: []string{"sh", "-c", "echo init-done"}}}
 	pod.Spec.Volumes = []v1.Volume{{Name: "d", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}}
 	attach := sleeper("attach", image)
 	attach.Spec.RestartPolicy = v1.RestartPolicyNever
@@ -68,6 +70,9 @@ func TestStreaming(t *testing.T) {
 		}
 		if out := logs("-c", "c", "--limit-bytes=8"); out != "line-1\nl" {
 			t.Errorf("logs --limit-bytes=8: %q", out)
+		}
+		if out := logs("-c", "init"); out != "init-done\n" {
+			t.Errorf("logs -c init: %q", out)
 		}
 		if out := logs("-c", "d"); out != "from-d\n" {
 			t.Errorf("logs -c d: %q", out)
@@ -141,6 +146,10 @@ func TestStreaming(t *testing.T) {
 		out, _, err := kubectlRun(env, []byte("through stdin\n"), "exec", "-i", "streams", "-c", "c", "--", "cat")
 		if err != nil || out != "through stdin\n" {
 			t.Errorf("exec -i cat: %q, %v", out, err)
+		}
+		out, errOut, err := kubectlRun(env, nil, "exec", "streams", "-c", "c", "--", "sh", "-c", "echo out; echo err >&2")
+		if err != nil || out != "out\n" || errOut != "err\n" {
+			t.Errorf("exec stdout %q stderr %q err %v, want them apart", out, errOut, err)
 		}
 		_, _, err = kubectlRun(env, nil, "exec", "streams", "-c", "c", "--", "sh", "-c", "exit 7")
 		var exit *exec.ExitError
