@@ -39,6 +39,9 @@ func Purge(ctx context.Context, rt runtimeapi.RuntimeServiceClient, dataDir stri
 			errs = append(errs, err)
 		}
 	}
+	if rt != nil && running {
+		errs = append(errs, stopShims(p.socket))
+	}
 	run := RunDir(abs)
 	errs = append(errs, mounts.UnmountAll(unix.MNT_DETACH, p.root, run))
 	for _, dir := range []string{p.root, run} {

@@ -98,3 +98,20 @@ func TestHasEffectiveCap(t *testing.T) {
 		}
 	}
 }
+
+func TestIsShimOf(t *testing.T) {
+	sock := "/run/bosun/abcd1234/containerd.sock"
+	for _, tt := range []struct {
+		cmdline string
+		want    bool
+	}{
+		{"/usr/bin/containerd-shim-runc-v2\x00-namespace\x00k8s.io\x00-id\x00x\x00-address\x00" + sock + "\x00", true},
+		{"/usr/bin/containerd-shim-runc-v2\x00-namespace\x00k8s.io\x00-address\x00/run/bosun/other/containerd.sock\x00", false},
+		{"/usr/bin/containerd\x00--config\x00-address\x00" + sock + "\x00", false},
+		{"", false},
+	} {
+		if got := isShimOf([]byte(tt.cmdline), sock); got != tt.want {
+			t.Errorf("isShimOf(%q) = %v, want %v", tt.cmdline, got, tt.want)
+		}
+	}
+}
