@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/bosun-dev/bosun/internal/testenv"
 )
@@ -41,6 +44,7 @@ func TestVolumes(t *testing.T) {
 	hostDir := filepath.Join(t.TempDir(), "made", "by-agent")
 	mode := int32(0o400)
 	expiry := int64(3600)
+	kapiExpiry := int64(3607)
 	dirOrCreate := v1.HostPathDirectoryOrCreate
 	sizeLimit := resource.MustParse("16Mi")
 	optional := true
@@ -59,6 +63,13 @@ func TestVolumes(t *testing.T) {
 		{Name: "tok", VolumeSource: v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{Sources: []v1.VolumeProjection{{
 			ServiceAccountToken: &v1.ServiceAccountTokenProjection{Audience: "bosun-test", ExpirationSeconds: &expiry, Path: "token"},
 		}}}}},
+		{Name: "kapi", VolumeSource: v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{Sources: []v1.VolumeProjection{
+			{ServiceAccountToken: &v1.ServiceAccountTokenProjection{ExpirationSeconds: &kapiExpiry, Path: "token"}},
+			{ConfigMap: &v1.ConfigMapProjection{LocalObjectReference: v1.LocalObjectReference{Name: "kube-root-ca.crt"},
+				Items: []v1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			{DownwardAPI: &v1.DownwardAPIProjection{Items: []v1.DownwardAPIVolumeFile{
+				{Path: "namespace", FieldRef: &v1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}}},
+		}}}},
 		{Name: "scratch", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}},
 		{Name: "mem", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: v1.StorageMediumMemory, SizeLimit: &sizeLimit}}},
 		{Name: "opt", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{
@@ -67,7 +78,7 @@ func TestVolumes(t *testing.T) {
 	}
 	pod.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{
 		{Name: "cm", MountPath: "/cm"}, {Name: "sec", MountPath: "/sec"}, {Name: "info", MountPath: "/info"},
-		{Name: "tok", MountPath: "/tok"}, {Name: "scratch", MountPath: "/scratch"}, {Name: "mem", MountPath: "/mem"},
+		{Name: "tok", MountPath: "/tok"}, {Name: "kapi", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true}, {Name: "scratch", MountPath: "/scratch"}, {Name: "mem", MountPath: "/mem"},
 		{Name: "host", MountPath: "/host"}, {Name: "opt", MountPath: "/opt"},
 		{Name: "cm", MountPath: "/etc/app.conf", SubPath: "dir/a.txt"},
 		{Name: "scratch", MountPath: "/ro", ReadOnly: true},
@@ -157,6 +168,29 @@ func TestVolumes(t *testing.T) {
 		k8s, _ := claims["kubernetes.io"].(map[string]any)
 		if p, _ := k8s["pod"].(map[string]any); p["uid"] != string(got.UID) {
 			t.Errorf("token is not bound to the pod: kubernetes.io claim %v", k8s)
+		}
+	})
+	t.Run("kubeAPIAccess", func(t *testing.T) {
+		dir := "/var/run/secrets/kubernetes.io/serviceaccount"
+		if ns := sh("cat " + dir + "/namespace"); ns != "default" {
+			t.Errorf("namespace file %q", ns)
+		}
+		if ca := sh("cat " + dir + "/ca.crt"); !strings.HasPrefix(ca, "-----BEGIN CERTIFICATE-----") {
+			t.Errorf("ca.crt %q", ca)
+		}
+		// The mounted token authenticates as the pod's service account.
+		cfg := rest.AnonymousClientConfig(env.Config)
+		cfg.BearerToken = sh("cat " + dir + "/token")
+		sa, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		review, err := sa.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("self review with the mounted token: %v", err)
+		}
+		if u := review.Status.UserInfo.Username; u != "system:serviceaccount:default:default" {
+			t.Errorf("mounted token authenticates as %q", u)
 		}
 	})
 	t.Run("emptyDir", func(t *testing.T) {
