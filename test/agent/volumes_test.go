@@ -90,7 +90,16 @@ func TestVolumes(t *testing.T) {
 	if _, err := core.Pods("default").Create(ctx, blocked, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	got := runReady(t, env, pod)
+	fsg := sleeper("fsgroup", image)
+	uid, gid := int64(1000), int64(2000)
+	secretMode := int32(0o440)
+	fsg.Spec.SecurityContext = &v1.PodSecurityContext{RunAsUser: &uid, FSGroup: &gid}
+	fsg.Spec.Volumes = []v1.Volume{
+		{Name: "sec", VolumeSource: v1.VolumeSource{Secret: &v1.SecretVolumeSource{SecretName: "vsec", DefaultMode: &secretMode}}},
+		{Name: "scratch", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}},
+	}
+	fsg.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "sec", MountPath: "/sec"}, {Name: "scratch", MountPath: "/scratch"}}
+	got := runReady(t, env, fsg, pod)
 	sh := func(script string) string {
 		t.Helper()
 		return strings.TrimSpace(kubectl(t, env, "exec", "vols", "--", "sh", "-c", script))
@@ -191,6 +200,14 @@ func TestVolumes(t *testing.T) {
 		}
 		if u := review.Status.UserInfo.Username; u != "system:serviceaccount:default:default" {
 			t.Errorf("mounted token authenticates as %q", u)
+		}
+	})
+	t.Run("fsGroup", func(t *testing.T) {
+		out := strings.TrimSpace(kubectl(t, env, "exec", "fsgroup", "--", "sh", "-c",
+			"id -u; id -G; stat -L -c '%g %a' /sec/key; cat /sec/key >/dev/null && echo readable; stat -c %g /scratch; touch /scratch/f && stat -c %g /scratch/f"))
+		want := "1000\n0 2000\n2000 440\nreadable\n2000\n2000"
+		if out != want {
+			t.Errorf("runAsUser 1000 fsGroup 2000 sees:\n%s\nwant:\n%s", out, want)
 		}
 	})
 	t.Run("emptyDir", func(t *testing.T) {

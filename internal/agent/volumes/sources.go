@@ -16,10 +16,7 @@ const nodeCacheTTL = time.Minute
 
 // payload computes the files of an API-backed volume.
 func (m *Manager) payload(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (map[string]File, error) {
-	gid := -1
-	if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
-		gid = int(*sc.FSGroup)
-	}
+	gid := fsGroup(pod)
 	switch {
 	case v.ConfigMap != nil:
 		src := v.ConfigMap

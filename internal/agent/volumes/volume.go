@@ -28,7 +28,7 @@ func (m *Manager) setupVolume(ctx context.Context, s *podState, v *corev1.Volume
 		return v.HostPath.Path, nil
 	case v.EmptyDir != nil:
 		dir := m.volumeDir(pod.UID, "empty-dir", v.Name)
-		if err := setupEmptyDir(dir, v.EmptyDir); err != nil {
+		if err := setupEmptyDir(dir, v.EmptyDir, fsGroup(pod)); err != nil {
 			return "", wrap(err)
 		}
 		s.paths[v.Name] = dir
@@ -92,10 +92,20 @@ func apiKind(v *corev1.Volume) (kind string, tmpfs bool) {
 	return "", false
 }
 
+// fsGroup is the pod's securityContext.fsGroup, or -1 without one.
+func fsGroup(pod *corev1.Pod) int {
+	if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
+		return int(*sc.FSGroup)
+	}
+	return -1
+}
+
 // setupEmptyDir makes the world-writable directory kubelet gives an
 // emptyDir (any container user may write it); medium Memory is a tmpfs
-// capped at sizeLimit.
-func setupEmptyDir(dir string, e *corev1.EmptyDirVolumeSource) error {
+// capped at sizeLimit. With an fsGroup (gid >= 0) the directory belongs to
+// that group with the setgid bit, as kubelet's volume ownership does, so
+// files the containers create there inherit the group.
+func setupEmptyDir(dir string, e *corev1.EmptyDirVolumeSource, gid int) error {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("create emptyDir: %w", err)
 	}
@@ -108,7 +118,14 @@ func setupEmptyDir(dir string, e *corev1.EmptyDirVolumeSource) error {
 			return err
 		}
 	}
-	if err := os.Chmod(dir, 0o777); err != nil {
+	mode := os.FileMode(0o777)
+	if gid >= 0 {
+		if err := os.Chown(dir, -1, gid); err != nil {
+			return fmt.Errorf("set emptyDir group to fsGroup %d: %w", gid, err)
+		}
+		mode |= os.ModeSetgid
+	}
+	if err := os.Chmod(dir, mode); err != nil {
 		return fmt.Errorf("chmod emptyDir: %w", err)
 	}
 	return nil
