@@ -23,6 +23,11 @@ type FitError struct {
 // Insufficient cpu. preemption: …". The histogram entries are sorted as
 // strings, counts included, as Kubernetes sorts them.
 func (e *FitError) Error() string {
+	if e.NumAllNodes == 0 && len(e.Statuses) == 0 {
+		// kube-scheduler's ErrNoNodesAvailable, which it also treats as
+		// unschedulable.
+		return "no nodes available to schedule pods"
+	}
 	msg := fmt.Sprintf("0/%d nodes are available:", e.NumAllNodes)
 	if h := histogram(e.Statuses); len(h) > 0 {
 		msg += " " + strings.Join(h, ", ") + "."
