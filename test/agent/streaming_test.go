@@ -225,24 +225,37 @@ func testImagesCommand(t *testing.T, env *testenv.Env, bosun string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tarball := filepath.Join(t.TempDir(), "img.tar")
-	f, err := os.Create(tarball)
-	if err != nil {
-		t.Fatal(err)
+	// One docker save archive and one OCI layout, as users bring both.
+	dir := t.TempDir()
+	archives := map[string]func(io.Writer, map[string]ggcrv1.Image) error{
+		"docker.tar": imagebuild.WriteDockerArchive,
+		"oci.tar":    imagebuild.WriteOCIArchive,
 	}
-	if err := imagebuild.WriteDockerArchive(f, map[string]ggcrv1.Image{ref: img}); err != nil {
-		t.Fatal(err)
+	refs := map[string]string{"docker.tar": ref, "oci.tar": "bosun.dev/imported-oci:v2"}
+	var files []string
+	for name, write := range archives {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := write(f, map[string]ggcrv1.Image{refs[name]: img}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		files = append(files, f.Name())
 	}
-	f.Close()
-	if out, err := exec.Command(bosun, "images", "import", "--data-dir", env.AgentDataDir, tarball).CombinedOutput(); err != nil {
+	args := append([]string{"images", "import", "--data-dir", env.AgentDataDir}, files...)
+	if out, err := exec.Command(bosun, args...).CombinedOutput(); err != nil {
 		t.Fatalf("bosun images import: %v\n%s", err, out)
 	}
 	out, err := exec.Command(bosun, "images", "list", "--data-dir", env.AgentDataDir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("bosun images list: %v\n%s", err, out)
 	}
-	if !regexp.MustCompile(`(?m)^bosun\.dev/imported\s+v1\s+\S+\s+\S+`).Match(out) {
-		t.Errorf("bosun images list does not show %s:\n%s", ref, out)
+	for _, re := range []string{`(?m)^bosun\.dev/imported\s+v1\s+\S+\s+\S+`, `(?m)^bosun\.dev/imported-oci\s+v2\s+\S+\s+\S+`} {
+		if !regexp.MustCompile(re).Match(out) {
+			t.Errorf("bosun images list does not match %s:\n%s", re, out)
+		}
 	}
 	return ref
 }
