@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,10 +107,23 @@ spec:
 		if !ready {
 			t.Errorf("node not Ready with reason KubeletReady: %+v", node.Status.Conditions)
 		}
+		// kubelet records NodeNotReady only when a Ready node turns; a new
+		// node's first NotReady status (no pod network yet) records nothing.
+		evs, err := env.Client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Node,source=kubelet"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reasons []string
+		for _, e := range evs.Items {
+			reasons = append(reasons, e.Reason)
+		}
+		if slices.Contains(reasons, "NodeNotReady") || !slices.Contains(reasons, "Starting") || !slices.Contains(reasons, "NodeHasSufficientMemory") {
+			t.Errorf("node events from kubelet %v", reasons)
+		}
 		if node.Status.DaemonEndpoints.KubeletEndpoint.Port == 0 {
 			t.Error("no kubelet endpoint port in the node status")
 		}
-		err := wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		err = wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 			n, err := env.Client.CoreV1().Nodes().Get(ctx, env.NodeName, metav1.GetOptions{})
 			if err != nil {
 				return false, nil

@@ -51,7 +51,9 @@ var pressureWording = map[corev1.NodeConditionType][2]wording{
 // conditions is the node's condition list at now: kubelet's four in its
 // order with a fresh heartbeat, each transition time kept unless its status
 // changed, then the conditions other components own, untouched. The events
-// are those kubelet records for each condition that turned (or appeared).
+// are those kubelet records for each condition that turned, and for each
+// pressure condition that appeared (kubelet starts those Unknown; Ready
+// only records a change from a status it already had).
 func conditions(old []corev1.NodeCondition, h health, now time.Time, nodeName string) ([]corev1.NodeCondition, []event) {
 	t := metav1.NewTime(now)
 	var out []corev1.NodeCondition
@@ -59,9 +61,10 @@ func conditions(old []corev1.NodeCondition, h health, now time.Time, nodeName st
 	set := func(typ corev1.NodeConditionType, status corev1.ConditionStatus, w wording) {
 		c := corev1.NodeCondition{Type: typ, Status: status, Reason: w.reason, Message: w.message, LastHeartbeatTime: t, LastTransitionTime: t}
 		prev := find(old, typ)
-		if prev != nil && prev.Status == status {
+		switch {
+		case prev != nil && prev.Status == status:
 			c.LastTransitionTime = prev.LastTransitionTime
-		} else {
+		case prev != nil || typ != corev1.NodeReady:
 			events = append(events, event{reason: w.event, message: fmt.Sprintf("Node %s status is now: %s", nodeName, w.event)})
 		}
 		out = append(out, c)

@@ -22,9 +22,12 @@ func TestConditions(t *testing.T) {
 		changed map[corev1.NodeConditionType]corev1.ConditionStatus // types whose transition time is t1
 		extra   int
 	}{
-		{name: "first status announces every condition", h: health{},
-			events:  []string{"NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID", "NodeReady"},
+		{name: "first status announces the pressure conditions, not Ready", h: health{},
+			events:  []string{"NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"},
 			changed: map[corev1.NodeConditionType]corev1.ConditionStatus{corev1.NodeMemoryPressure: "False", corev1.NodeDiskPressure: "False", corev1.NodePIDPressure: "False", corev1.NodeReady: "True"}},
+		{name: "first status not ready", h: health{notReady: []string{"network plugin not ready"}},
+			events:  []string{"NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"},
+			changed: map[corev1.NodeConditionType]corev1.ConditionStatus{corev1.NodeMemoryPressure: "False", corev1.NodeDiskPressure: "False", corev1.NodePIDPressure: "False", corev1.NodeReady: "False"}},
 		{name: "unchanged keeps transition times", old: healthy, h: health{}},
 		{name: "network not ready", old: healthy, h: health{notReady: []string{"container runtime network not ready: x"}},
 			events: []string{"NodeNotReady"}, changed: map[corev1.NodeConditionType]corev1.ConditionStatus{corev1.NodeReady: "False"}},

@@ -108,8 +108,7 @@ func TestRegisterCreatesNode(t *testing.T) {
 		t.Errorf("ready = %+v", r)
 	}
 	want := []string{"Normal Starting Starting kubelet.", "Normal NodeHasSufficientMemory Node n1 status is now: NodeHasSufficientMemory",
-		"Normal NodeHasNoDiskPressure Node n1 status is now: NodeHasNoDiskPressure", "Normal NodeHasSufficientPID Node n1 status is now: NodeHasSufficientPID",
-		"Normal NodeReady Node n1 status is now: NodeReady"}
+		"Normal NodeHasNoDiskPressure Node n1 status is now: NodeHasNoDiskPressure", "Normal NodeHasSufficientPID Node n1 status is now: NodeHasSufficientPID"}
 	if got := h.events(); !slices.Equal(got, want) {
 		t.Errorf("events\n%q\nwant\n%q", got, want)
 	}
