@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -222,7 +223,10 @@ spec:
 		hostPort := server.Spec.Containers[0].Ports[0].HostPort
 		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://%s:%d/", nodeIP, hostPort))
 		if err != nil {
-			t.Fatalf("hostPort %d on the node IP: %v", hostPort, err)
+			// Concurrent test clusters may share a pod range; the route
+			// says whether the pod's subnet went to another bridge.
+			route, _ := exec.Command("ip", "route", "get", ips["web"]).CombinedOutput()
+			t.Fatalf("hostPort %d on the node IP: %v (route to pod %s: %s)", hostPort, err, ips["web"], strings.TrimSpace(string(route)))
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
