@@ -408,7 +408,7 @@ func TestPodLifecycle(t *testing.T) {
 		if s := lcStatus(p, "c"); !ptr.Deref(s.Started, false) || s.RestartCount != 0 {
 			t.Errorf("web:\n%s", lcDump(p))
 		}
-		p = lcWait(t, c, ns, "ready-exec", 60*time.Second, "Running", func(p *v1.Pod) bool { return lcStatus(p, "c").State.Running != nil })
+		lcWait(t, c, ns, "ready-exec", 60*time.Second, "Running", func(p *v1.Pod) bool { return lcStatus(p, "c").State.Running != nil })
 		lcEvent(t, c, ns, "ready-exec", "Unhealthy: Readiness probe failed:", 20*time.Second)
 		p = lcWait(t, c, ns, "ready-exec", 5*time.Second, "Running", func(p *v1.Pod) bool { return true })
 		if podstatus.Ready(p) || lcCond(p, v1.ContainersReady) != v1.ConditionFalse || p.Status.Phase != v1.PodRunning {
