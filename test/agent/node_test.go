@@ -233,5 +233,10 @@ spec:
 		if strings.TrimSpace(string(body)) != "hello-from-web" {
 			t.Errorf("hostPort answer %q", body)
 		}
+		// Pods reach a hostPort on their node's IP too.
+		out = kubectl(t, env, "exec", "client", "--", "wget", "-qO-", fmt.Sprintf("http://%s:%d/", nodeIP, hostPort))
+		if strings.TrimSpace(out) != "hello-from-web" {
+			t.Errorf("hostPort from a pod: %q", out)
+		}
 	})
 }
