@@ -45,6 +45,10 @@ func TestStreaming(t *testing.T) {
 		{Name: "r", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c",
 			"if [ -f /d/ran ]; then echo second; trap 'exit 0' TERM; sleep 3600 & wait; exit 0; fi; touch /d/ran; echo first; exit 1"},
 			VolumeMounts: []v1.VolumeMount{{Name: "d", MountPath: "/d"}}},
+		// A line longer than containerd's 16 KiB log buffer is written as
+		// partial entries, which logs joins back.
+		{Name: "long", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c",
+			"head -c 40000 /dev/zero | tr '\\0' x; echo; echo short; trap 'exit 0' TERM; sleep 3600 & wait"}},
 		{Name: "web", Image: image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c",
 			"mkdir /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www"}},
 	}
@@ -70,6 +74,12 @@ func TestStreaming(t *testing.T) {
 		}
 		if out := logs("-c", "c", "--limit-bytes=8"); out != "line-1\nl" {
 			t.Errorf("logs --limit-bytes=8: %q", out)
+		}
+		if out := logs("-c", "long"); out != strings.Repeat("x", 40000)+"\nshort\n" {
+			t.Errorf("logs of a 40000-byte line: %d bytes, %d lines", len(out), strings.Count(out, "\n"))
+		}
+		if out := logs("-c", "long", "--tail=2", "--timestamps"); strings.Count(out, "\n") != 2 || !strings.HasSuffix(out, " short\n") || len(out) < 40000 {
+			t.Errorf("logs --tail=2 --timestamps of a long line: %d bytes, %d lines", len(out), strings.Count(out, "\n"))
 		}
 		if out := logs("-c", "init"); out != "init-done\n" {
 			t.Errorf("logs -c init: %q", out)
