@@ -156,9 +156,10 @@ func Run(ctx context.Context, cfg Config) error {
 		Recorder: recorder,
 		Log:      log,
 	})
+	logDir := filepath.Join(cfg.DataDir, "logs", "pods")
 	builder := containerconfig.NewBuilder(containerconfig.BuilderConfig{
 		NodeName:        cfg.NodeName,
-		LogDir:          filepath.Join(cfg.DataDir, "logs", "pods"),
+		LogDir:          logDir,
 		PodDir:          func(uid types.UID) string { return filepath.Join(cfg.DataDir, "pods", string(uid)) },
 		Lookup:          lookup,
 		ClusterDNS:      cfg.ClusterDNS,
@@ -179,14 +180,19 @@ func Run(ctx context.Context, cfg Config) error {
 		NodeIPs:  []string{cfg.NodeIP},
 		Cgroups:  cg,
 		Secrets:  lookup.Secret,
+		LogDir:   logDir,
 		Recorder: recorder,
 		Clock:    clock.RealClock{},
 		Log:      log,
 	})
 	podInformer := podFactory.Core().V1().Pods().Informer()
 	if _, err := podInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { podManager.Update(obj.(*v1.Pod)) },
-		UpdateFunc: func(_, obj any) { podManager.Update(obj.(*v1.Pod)) },
+		AddFunc: func(obj any) { podManager.Update(obj.(*v1.Pod)) },
+		UpdateFunc: func(_, obj any) {
+			// Downward API volumes follow label and annotation changes.
+			volumeManager.Update(obj.(*v1.Pod))
+			podManager.Update(obj.(*v1.Pod))
+		},
 		DeleteFunc: func(obj any) {
 			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 				obj = t.Obj

@@ -54,14 +54,34 @@ func testAgent(t testing.TB, dataDir string) *agent.Config {
 	return cfg
 }
 
-// testClusterCIDR picks a /16 for this test's pods from 10.128.0.0/9 by the
-// bridge's random suffix, so concurrent test clusters rarely share a range.
+// testClusterCIDR picks a /16 for this test's pods from 10.128.0.0 to
+// 10.199.0.0 (clear of the default 10.244.0.0/16), starting from the
+// bridge's random suffix and skipping ranges a bridge on this host already
+// has an address in, so concurrent test clusters do not share a route.
 func testClusterCIDR(bridge string) string {
 	var n int
 	for _, c := range bridge {
 		n = n*31 + int(c)
 	}
-	return fmt.Sprintf("10.%d.0.0/16", 128+(n&0x7fffffff)%120)
+	n &= 0x7fffffff
+	used := map[byte]bool{}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok {
+				if ip4 := ipn.IP.To4(); ip4 != nil && ip4[0] == 10 {
+					used[ip4[1]] = true
+				}
+			}
+		}
+	}
+	const first, count = 128, 72
+	for i := range count {
+		second := byte(first + (n+i)%count)
+		if !used[second] {
+			return fmt.Sprintf("10.%d.0.0/16", second)
+		}
+	}
+	return fmt.Sprintf("10.%d.0.0/16", first+n%count)
 }
 
 // BusyboxImage is the reference Busybox imports the test image under.

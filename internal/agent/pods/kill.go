@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -145,6 +147,12 @@ func (m *Manager) cleanup(ctx context.Context, pod *v1.Pod, rt *runtimePod) erro
 	}
 	if err := m.cfg.Cgroups.RemovePod(pod); err != nil {
 		errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
+	}
+	if m.cfg.LogDir != "" {
+		dir := filepath.Join(m.cfg.LogDir, pod.Namespace+"_"+pod.Name+"_"+string(pod.UID))
+		if err := os.RemoveAll(dir); err != nil {
+			errs = append(errs, fmt.Errorf("remove logs: %w", err))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("clean up pod %s/%s: %w", pod.Namespace, pod.Name, err)

@@ -1,6 +1,8 @@
 package pods
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -86,6 +88,12 @@ func TestGracefulDelete(t *testing.T) {
 	pod := testPod(v1.RestartPolicyAlways, "app")
 	pod.Spec.TerminationGracePeriodSeconds = new(int64(30))
 	h := newHarness(t, rt, pod)
+	logDir := t.TempDir()
+	h.m.cfg.LogDir = logDir
+	podLogs := filepath.Join(logDir, pod.Namespace+"_"+pod.Name+"_"+string(pod.UID), "app")
+	if err := os.MkdirAll(podLogs, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	h.sync(pod)
 	h.events()
 	p := h.pod(pod)
@@ -106,6 +114,9 @@ func TestGracefulDelete(t *testing.T) {
 	}
 	if len(h.volumes.torndown) != 1 {
 		t.Error("volumes not torn down")
+	}
+	if _, err := os.Stat(filepath.Dir(podLogs)); !os.IsNotExist(err) {
+		t.Errorf("pod log dir left behind: %v", err)
 	}
 	if _, err := h.client.CoreV1().Pods("default").Get(t.Context(), "web", metav1.GetOptions{}); err == nil {
 		t.Error("pod object not deleted")

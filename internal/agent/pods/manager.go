@@ -38,6 +38,9 @@ type Config struct {
 	Secrets func(namespace, name string) (*v1.Secret, error)
 	// Recorder records events as component "kubelet" on host NodeName.
 	Recorder record.EventRecorder
+	// LogDir holds the pods' log directories (<ns>_<name>_<uid>), removed
+	// with the pod as kubelet's garbage collection does; empty skips that.
+	LogDir string
 	// Clock defaults to the real clock.
 	Clock clock.WithTicker
 	// Log defaults to slog.Default().
