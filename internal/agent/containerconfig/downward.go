@@ -74,7 +74,7 @@ func subscript(path, prefix string) (string, bool) {
 func ResourceFieldValue(pod *v1.Pod, c *v1.Container, ref *v1.ResourceFieldSelector, allocatable v1.ResourceList) (string, error) {
 	target := c
 	if ref.ContainerName != "" && ref.ContainerName != c.Name {
-		target = findContainer(pod, ref.ContainerName)
+		target = FindContainer(pod, ref.ContainerName)
 		if target == nil {
 			return "", fmt.Errorf("container %s not found", ref.ContainerName)
 		}
@@ -110,7 +110,8 @@ func ResourceFieldValue(pod *v1.Pod, c *v1.Container, ref *v1.ResourceFieldSelec
 	return "", fmt.Errorf("unsupported container resource : %v", ref.Resource)
 }
 
-func findContainer(pod *v1.Pod, name string) *v1.Container {
+// FindContainer returns the pod's app or init container named name, or nil.
+func FindContainer(pod *v1.Pod, name string) *v1.Container {
 	for i := range pod.Spec.Containers {
 		if pod.Spec.Containers[i].Name == name {
 			return &pod.Spec.Containers[i]

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/bosun-dev/bosun/internal/agent/containerconfig"
+
 	v1 "k8s.io/api/core/v1"
 )
 
@@ -29,7 +31,7 @@ func (m *Manager) readTerminationMessages(log *slog.Logger, pod *v1.Pod, rt *run
 		if !c.exited() || c.Message != "" {
 			continue
 		}
-		spec := specByName(pod, c.Name)
+		spec := containerconfig.FindContainer(pod, c.Name)
 		if spec == nil {
 			continue
 		}
@@ -48,20 +50,6 @@ func (m *Manager) readTerminationMessages(log *slog.Logger, pod *v1.Pod, rt *run
 			c.Message = logTail(b, fallbackLines, fallbackBytes)
 		}
 	}
-}
-
-func specByName(pod *v1.Pod, name string) *v1.Container {
-	for i := range pod.Spec.InitContainers {
-		if pod.Spec.InitContainers[i].Name == name {
-			return &pod.Spec.InitContainers[i]
-		}
-	}
-	for i := range pod.Spec.Containers {
-		if pod.Spec.Containers[i].Name == name {
-			return &pod.Spec.Containers[i]
-		}
-	}
-	return nil
 }
 
 func readHead(path string, n int64) ([]byte, error) {
