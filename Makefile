@@ -24,7 +24,7 @@ run: deps build
 	@hack/run.sh $(BIN) $(DATA) $(PORT)
 
 stop:
-	@hack/stop.sh $(DATA)
+	@hack/stop.sh $(DATA) $(BIN)
 	@hack/testimages.sh --stop $(DATA)
 
 # testimages builds the test images (busybox from Debian's busybox-static),

@@ -77,16 +77,18 @@ agent leaves pods running; the next start adopts them.`,
 
 func newAgentCleanupCommand() *cobra.Command {
 	var dataDir, cgroupRoot, bridge string
+	var keepImages bool
 	cmd := &cobra.Command{
 		Use:   "cleanup",
 		Short: "Remove the pods, containerd state, mounts, cgroups and bridge an agent left on this host",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return agent.Cleanup(cmd.Context(), dataDir, cgroupRoot, bridge)
+			return agent.Cleanup(cmd.Context(), dataDir, cgroupRoot, bridge, keepImages)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "/var/lib/bosun/agent", "the agent's data dir")
 	cmd.Flags().StringVar(&cgroupRoot, "cgroup-root", "/kubepods", "cgroup the agent's pods live under")
 	cmd.Flags().StringVar(&bridge, "pod-bridge", "bosun0", "Linux bridge the agent's pods attach to")
+	cmd.Flags().BoolVar(&keepImages, "keep-images", false, "keep containerd's images (pulled and imported) for the agent's next start")
 	return cmd
 }

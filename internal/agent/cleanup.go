@@ -24,8 +24,9 @@ import (
 // Cleanup removes everything an agent with this data dir left on the host:
 // its pods (through a containerd it starts for the purpose, so CNI releases
 // their network), that containerd, every mount under the data dir, the pod
-// cgroups and the pod bridge. The API objects are not touched.
-func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string) error {
+// cgroups and the pod bridge. The API objects are not touched. keepImages
+// keeps containerd's image store for the agent's next start.
+func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string, keepImages bool) error {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return fmt.Errorf("cleanup: data dir: %w", err)
@@ -49,7 +50,11 @@ func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string) error {
 			errs = append(errs, err)
 			errs = append(errs, containerd.Purge(ctx, nil, abs))
 		} else {
-			errs = append(errs, containerd.Purge(ctx, rt.Runtime, abs))
+			purge := containerd.Purge
+			if keepImages {
+				purge = containerd.StopAll
+			}
+			errs = append(errs, purge(ctx, rt.Runtime, abs))
 			rt.Close()
 		}
 		errs = append(errs, proc.Stop())

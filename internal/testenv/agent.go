@@ -47,7 +47,7 @@ func testAgent(t testing.TB, dataDir string) *agent.Config {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if err := agent.Cleanup(ctx, cfg.DataDir, cfg.CgroupRoot, cfg.BridgeName); err != nil {
+		if err := agent.Cleanup(ctx, cfg.DataDir, cfg.CgroupRoot, cfg.BridgeName, false); err != nil {
 			t.Errorf("clean up after the node agent: %v", err)
 		}
 	})

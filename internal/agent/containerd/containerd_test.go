@@ -174,3 +174,34 @@ func TestContainerdLifecycle(t *testing.T) {
 		t.Fatalf("first supervisor restarted containerd (pid %d) after another owner stopped it", p.PID())
 	}
 }
+
+// TestStopAllKeepsRoot: StopAll stops containerd and clears its run dir but
+// keeps its root (the image store), and a new Start serves from it again.
+func TestStopAllKeepsRoot(t *testing.T) {
+	p, c, cfg := startReal(t)
+	ctx := context.Background()
+	if err := StopAll(ctx, c.Runtime, cfg.DataDir); err != nil {
+		t.Fatalf("stop all: %v", err)
+	}
+	_ = p.Stop()
+	paths := pathsFor(cfg.DataDir)
+	if _, err := os.Stat(filepath.Join(paths.root, "config.toml")); err != nil {
+		t.Fatalf("root not kept: %v", err)
+	}
+	if _, err := os.Stat(RunDir(cfg.DataDir)); !os.IsNotExist(err) {
+		t.Fatalf("run dir left: %v", err)
+	}
+	p2, err := Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p2.Stop()
+	c2, err := cri.Dial(ctx, p2.Endpoint(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := Purge(ctx, c2.Runtime, cfg.DataDir); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,6 +20,16 @@ import (
 // every mount left under its root and run dirs, deepest first, and finally
 // those dirs. Errors are collected so one stuck pod does not stop the rest.
 func Purge(ctx context.Context, rt runtimeapi.RuntimeServiceClient, dataDir string) error {
+	return purge(ctx, rt, dataDir, false)
+}
+
+// StopAll is Purge that keeps containerd's root: images (imported ones
+// included) and their snapshots are there at the next start.
+func StopAll(ctx context.Context, rt runtimeapi.RuntimeServiceClient, dataDir string) error {
+	return purge(ctx, rt, dataDir, true)
+}
+
+func purge(ctx context.Context, rt runtimeapi.RuntimeServiceClient, dataDir string, keepRoot bool) error {
 	abs, err := dataDirAbs(dataDir)
 	if err != nil {
 		return err
@@ -44,7 +54,11 @@ func Purge(ctx context.Context, rt runtimeapi.RuntimeServiceClient, dataDir stri
 	}
 	run := RunDir(abs)
 	errs = append(errs, mounts.UnmountAll(unix.MNT_DETACH, p.root, run))
-	for _, dir := range []string{p.root, run} {
+	remove := []string{p.root, run}
+	if keepRoot {
+		remove = remove[1:]
+	}
+	for _, dir := range remove {
 		if err := os.RemoveAll(dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
 		}
