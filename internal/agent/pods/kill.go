@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/bosun-dev/bosun/internal/agent/containerconfig"
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -149,8 +150,7 @@ func (m *Manager) cleanup(ctx context.Context, pod *v1.Pod, rt *runtimePod) erro
 		errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 	}
 	if m.cfg.LogDir != "" {
-		dir := filepath.Join(m.cfg.LogDir, pod.Namespace+"_"+pod.Name+"_"+string(pod.UID))
-		if err := os.RemoveAll(dir); err != nil {
+		if err := os.RemoveAll(containerconfig.LogDirectory(m.cfg.LogDir, pod)); err != nil {
 			errs = append(errs, fmt.Errorf("remove logs: %w", err))
 		}
 	}

@@ -5,6 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/bosun-dev/bosun/internal/agent/containerconfig"
 
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -128,8 +134,29 @@ func (s *podSync) syncContainer(ctx context.Context, spec *v1.Container, isInit 
 		if !latest.exited() {
 			attempt = latest.Attempt
 		}
+	} else if s.m.cfg.LogDir != "" {
+		// The runtime forgot the pod (a node reboot, `make stop`): continue
+		// the count from the log files left, as kubelet does, instead of
+		// appending to 0.log again.
+		attempt = nextAttemptFromLogs(filepath.Join(containerconfig.LogDirectory(s.m.cfg.LogDir, s.pod), spec.Name))
 	}
 	s.startContainer(ctx, spec, isInit, attempt)
+}
+
+// nextAttemptFromLogs is one more than the highest <n>.log in dir, or 0.
+func nextAttemptFromLogs(dir string) uint32 {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	next := uint32(0)
+	for _, e := range entries {
+		n, err := strconv.ParseUint(strings.TrimSuffix(e.Name(), ".log"), 10, 32)
+		if err == nil && strings.HasSuffix(e.Name(), ".log") && uint32(n)+1 > next {
+			next = uint32(n) + 1
+		}
+	}
+	return next
 }
 
 // backingOff applies the crash-loop back-off to an exited container.
