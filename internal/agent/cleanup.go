@@ -71,6 +71,7 @@ func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string, keepImages
 	} else {
 		errs = append(errs, cg.Purge())
 	}
+	errs = append(errs, cni.RemoveMasquerade(bridge))
 	if _, err := net.InterfaceByName(bridge); err == nil {
 		log.Info("Removing the pod bridge", "bridge", bridge)
 		if out, err := exec.CommandContext(ctx, "ip", "link", "delete", bridge).CombinedOutput(); err != nil {

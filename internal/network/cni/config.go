@@ -110,7 +110,7 @@ func render(c Config, ipamDir string) ([]byte, error) {
 		return nil, fmt.Errorf("cni config: negative MTU %d", c.MTU)
 	}
 	list := conflist{CNIVersion: cniVersion, Name: NetworkName, Plugins: []any{
-		bridge{Type: "bridge", Bridge: c.BridgeName, IsGateway: true, IPMasq: true, HairpinMode: true, MTU: c.MTU,
+		bridge{Type: "bridge", Bridge: c.BridgeName, IsGateway: true, IPMasq: false, HairpinMode: true, MTU: c.MTU,
 			IPAM: ipam{Type: "host-local",
 				Ranges:  [][]map[string]any{{{"subnet": prefix.Masked().String()}}},
 				Routes:  []map[string]string{{"dst": "0.0.0.0/0"}},

@@ -23,7 +23,7 @@ func TestRender(t *testing.T) {
       "type": "bridge",
       "bridge": "bosun0",
       "isGateway": true,
-      "ipMasq": true,
+      "ipMasq": false,
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
