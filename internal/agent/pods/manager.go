@@ -16,7 +16,8 @@ import (
 
 // resyncPeriod is how often the runtime is relisted: pods whose containers
 // changed, and pods with something pending (back-off expiry, a container
-// still starting), are synced then; settled pods every fullSyncEvery ticks.
+// still starting), are synced then; settled pods every fullSyncEvery ticks
+// (kubelet's own periodic sync is a minute).
 const resyncPeriod = time.Second
 
 // Config wires the pod workers to the rest of the agent.

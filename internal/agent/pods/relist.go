@@ -12,7 +12,7 @@ import (
 
 // fullSyncEvery is how many resync ticks a settled pod may go without a sync
 // when nothing about it changed in the runtime.
-const fullSyncEvery = 10
+const fullSyncEvery = 30
 
 // relist reads every sandbox and container of the node in two CRI calls and
 // returns a fingerprint per pod UID, so one tick finds the pods whose
