@@ -59,7 +59,12 @@ func runtimeStreams(t *testing.T) *httptest.Server {
 		data, _ := json.Marshal(metav1.Status{Status: metav1.StatusFailure, Reason: remotecommand.NonZeroExitCodeReason,
 			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: remotecommand.ExitCodeCauseType, Message: "3"}}}})
 		got[corev1.StreamTypeError].Write(data)
-		got[corev1.StreamTypeError].Close()
+		// Every stream ends with a FIN, as a real exec's do: one left open
+		// (stderr) would be reset by conn.Close, and the client would report
+		// "Stream reset" instead of the exit code if it saw that first.
+		for _, s := range got {
+			s.Close()
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv
