@@ -125,23 +125,7 @@ func TestStreaming(t *testing.T) {
 		}
 	})
 	t.Run("follow", func(t *testing.T) {
-		cmd := exec.Command("kubectl", "--kubeconfig", env.Kubeconfig, "logs", "-f", "streams", "-c", "c")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-		lines := make(chan string, 10)
-		go func() {
-			s := bufio.NewScanner(out)
-			for s.Scan() {
-				lines <- s.Text()
-			}
-			close(lines)
-		}()
+		lines := kubectlLines(t, env, "logs", "-f", "streams", "-c", "c")
 		for _, want := range []string{"line-1", "line-2", "line-3"} {
 			if got := nextLine(lines, 10*time.Second); got != want {
 				t.Fatalf("logs -f: %q, want %q", got, want)
@@ -192,23 +176,7 @@ func TestStreaming(t *testing.T) {
 		}
 	})
 	t.Run("portForward", func(t *testing.T) {
-		cmd := exec.Command("kubectl", "--kubeconfig", env.Kubeconfig, "port-forward", "pod/streams", ":8080")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-		lines := make(chan string, 10)
-		go func() {
-			s := bufio.NewScanner(out)
-			for s.Scan() {
-				lines <- s.Text()
-			}
-			close(lines)
-		}()
+		lines := kubectlLines(t, env, "port-forward", "pod/streams", ":8080")
 		line := nextLine(lines, 10*time.Second)
 		m := regexp.MustCompile(`^Forwarding from 127\.0\.0\.1:(\d+) -> 8080`).FindStringSubmatch(line)
 		if m == nil {
@@ -356,4 +324,28 @@ func openPTY() (master, slave *os.File, err error) {
 		return nil, nil, fmt.Errorf("pty size: %w", err)
 	}
 	return master, slave, nil
+}
+
+// kubectlLines runs kubectl in the background until the test ends and
+// delivers its stdout line by line.
+func kubectlLines(t *testing.T, env *testenv.Env, args ...string) <-chan string {
+	t.Helper()
+	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", env.Kubeconfig}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 10)
+	go func() {
+		s := bufio.NewScanner(out)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+		close(lines)
+	}()
+	return lines
 }
