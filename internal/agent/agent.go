@@ -109,8 +109,6 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		return evictor.Conditions()
 	}
-	var cidrOnce sync.Once
-	cidrReady := make(chan struct{})
 	nodeAgent := node.New(node.Config{
 		Client:      client,
 		NodeName:    cfg.NodeName,
@@ -122,21 +120,19 @@ func Run(ctx context.Context, cfg Config) error {
 		Capacity:    func() (v1.ResourceList, error) { return capacity, nil },
 		Pressure:    pressure,
 		Recorder:    recorder,
+		// The node calls this once, when spec.podCIDR first appears.
 		PodCIDRReady: func(cidr string) {
-			cidrOnce.Do(func() {
-				if err := cni.EnableForwarding(); err != nil {
-					log.Error("Enable IP forwarding", "err", err)
-				}
-				if err := cni.EnsureMasquerade(cfg.BridgeName, cidr); err != nil {
-					log.Error("Masquerade pod traffic leaving the node", "podCIDR", cidr, "err", err)
-				}
-				if err := cni.WriteConfig(cniConfDir, cni.Config{PodCIDR: cidr, BridgeName: cfg.BridgeName}); err != nil {
-					log.Error("Write CNI config", "podCIDR", cidr, "err", err)
-					return
-				}
-				log.Info("Pod network configured", "podCIDR", cidr)
-				close(cidrReady)
-			})
+			if err := cni.EnableForwarding(); err != nil {
+				log.Error("Enable IP forwarding", "err", err)
+			}
+			if err := cni.EnsureMasquerade(cfg.BridgeName, cidr); err != nil {
+				log.Error("Masquerade pod traffic leaving the node", "podCIDR", cidr, "err", err)
+			}
+			if err := cni.WriteConfig(cniConfDir, cni.Config{PodCIDR: cidr, BridgeName: cfg.BridgeName}); err != nil {
+				log.Error("Write CNI config", "podCIDR", cidr, "err", err)
+				return
+			}
+			log.Info("Pod network configured", "podCIDR", cidr)
 		},
 		Log: log,
 	})
