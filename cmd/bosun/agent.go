@@ -27,6 +27,7 @@ func addAgentFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	f.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "cluster DNS domain")
 	f.StringVar(&cfg.CgroupRoot, "cgroup-root", "/kubepods", "cgroup all pods live under")
 	f.StringVar(&cfg.BridgeName, "pod-bridge", "bosun0", "Linux bridge pods attach to")
+	f.StringToStringVar(&cfg.RegistryMirrors, "registry-mirror", nil, "pull a registry's images from another endpoint, registry=URL,... (localhost:5000=http://10.0.0.1:5000)")
 }
 
 func newAgentCommand() *cobra.Command {
@@ -70,6 +71,7 @@ agent leaves pods running; the next start adopts them.`,
 	for _, name := range []string{"kubeconfig", "tls-cert-file", "tls-private-key-file", "client-ca-file"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
+	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.244.0.0/16", "range every node's podCIDR comes from (the server's --cluster-cidr)")
 	addAgentFlags(f, &cfg)
 	cmd.AddCommand(newAgentCleanupCommand())
 	return cmd

@@ -64,6 +64,7 @@ func Run(ctx context.Context, cfg Config) error {
 			SandboxImage:       images.PauseImage,
 			CNIConfDir:         cniConfDir,
 			InsecureRegistries: cfg.InsecureRegistries,
+			Mirrors:            cfg.RegistryMirrors,
 			Log:                log,
 		})
 		if err != nil {

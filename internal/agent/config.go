@@ -46,6 +46,12 @@ type Config struct {
 	BridgeName string
 	// InsecureRegistries may be pulled from over plain HTTP.
 	InsecureRegistries []string
+	// RegistryMirrors sends a registry host's pulls to another endpoint URL.
+	RegistryMirrors map[string]string
+	// ClusterCIDR is the range every node's podCIDR comes from: pod traffic
+	// inside it keeps its source address, traffic leaving it is masqueraded
+	// (default 10.244.0.0/16, the server's default).
+	ClusterCIDR string
 }
 
 func (c *Config) setDefaults() error {
@@ -75,6 +81,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.PodManifestPath == "" {
 		c.PodManifestPath = filepath.Join(c.DataDir, "manifests")
+	}
+	if c.ClusterCIDR == "" {
+		c.ClusterCIDR = "10.244.0.0/16"
 	}
 	if c.CgroupRoot == "" {
 		c.CgroupRoot = "/kubepods"

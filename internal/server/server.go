@@ -166,7 +166,9 @@ func Run(ctx context.Context, cfg Config) error {
 	var agentDone chan error
 	if cfg.Agent != nil {
 		agentDone = make(chan error, 1)
-		go func() { agentDone <- runLocalAgent(ctrlCtx, *cfg.Agent, bundle, url) }()
+		agentCfg := *cfg.Agent
+		agentCfg.ClusterCIDR = cfg.ClusterCIDR
+		go func() { agentDone <- runLocalAgent(ctrlCtx, agentCfg, bundle, url) }()
 	}
 	log.Info("Serving", "address", ln.Addr().String(), "kubeconfig", kubeconfig, "startup", time.Since(start).Round(time.Millisecond))
 	if cfg.Ready != nil {

@@ -3,6 +3,7 @@ package containerd
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +29,10 @@ type Config struct {
 	// Default localhost:5000 and 127.0.0.1:5000; an empty non-nil slice
 	// means none.
 	InsecureRegistries []string
+	// Mirrors sends a registry host's pulls to another endpoint URL: a
+	// node in its own network namespace reaches the host's localhost:5000
+	// registry at the cluster bridge's address.
+	Mirrors map[string]string
 	// Binary is the containerd executable. Default "containerd" from PATH.
 	Binary string
 	// Log receives the supervisor's messages. Default slog.Default().
@@ -134,12 +139,17 @@ func writeFiles(c Config, p paths) error {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
+	endpoints := map[string]string{}
 	for _, reg := range c.InsecureRegistries {
+		endpoints[reg] = "http://" + reg
+	}
+	maps.Copy(endpoints, c.Mirrors)
+	for reg, endpoint := range endpoints {
 		dir := filepath.Join(p.certs, reg)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create registry dir %s: %w", dir, err)
 		}
-		if err := writeAtomic(filepath.Join(dir, "hosts.toml"), hostsTOML(reg)); err != nil {
+		if err := writeAtomic(filepath.Join(dir, "hosts.toml"), hostsTOML(endpoint)); err != nil {
 			return err
 		}
 	}
@@ -157,9 +167,10 @@ func writeAtomic(path, content string) error {
 	return nil
 }
 
-// hostsTOML lets containerd resolve and pull from registry over plain http.
-func hostsTOML(registry string) string {
-	url := quote("http://" + registry)
+// hostsTOML makes containerd resolve and pull a registry's images from
+// endpoint, without verifying its certificate if it has one.
+func hostsTOML(endpoint string) string {
+	url := quote(endpoint)
 	return fmt.Sprintf("server = %s\n\n[host.%s]\n  capabilities = [\"pull\", \"resolve\"]\n  skip_verify = true\n", url, url)
 }
 

@@ -1,6 +1,8 @@
 package containerd
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,9 +80,30 @@ func TestRenderConfig(t *testing.T) {
 
 func TestHostsTOML(t *testing.T) {
 	want := "server = \"http://localhost:5000\"\n\n[host.\"http://localhost:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n  skip_verify = true\n"
-	if got := hostsTOML("localhost:5000"); got != want {
+	if got := hostsTOML("http://localhost:5000"); got != want {
 		t.Fatalf("hosts.toml:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+func TestWriteFilesMirrors(t *testing.T) {
+	c, err := Config{DataDir: t.TempDir(), SandboxImage: "pause", Mirrors: map[string]string{"localhost:5000": "http://172.30.0.1:5000"}}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pathsFor(c.DataDir)
+	if err := writeFiles(c, p); err != nil {
+		t.Fatal(err)
+	}
+	for reg, want := range map[string]string{"localhost:5000": "http://172.30.0.1:5000", "127.0.0.1:5000": "http://127.0.0.1:5000"} {
+		b, err := os.ReadFile(filepath.Join(p.certs, reg, "hosts.toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "server = \""+want+"\"") {
+			t.Errorf("%s: hosts.toml does not point at %s:\n%s", reg, want, b)
+		}
+	}
+	_ = os.RemoveAll(filepath.Dir(p.socket))
 }
 
 func TestHasEffectiveCap(t *testing.T) {
