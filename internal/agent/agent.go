@@ -141,6 +141,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("register node %s: %w", cfg.NodeName, err)
 	}
 
+	if len(cfg.ClusterDNS) == 0 {
+		cfg.ClusterDNS = clusterDNS(ctx, client, log)
+	}
+
 	podFactory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", cfg.NodeName).String()
 	}))
@@ -298,4 +302,17 @@ func activePods(store cache.Store) []*v1.Pod {
 		}
 	}
 	return out
+}
+
+// clusterDNS finds the cluster's DNS server the way a joining node is told
+// it by kubeadm: the kube-dns Service's IP. Without one, pods use the
+// host's resolv.conf.
+func clusterDNS(ctx context.Context, client kubernetes.Interface, log *slog.Logger) []string {
+	svc, err := client.CoreV1().Services(metav1.NamespaceSystem).Get(ctx, "kube-dns", metav1.GetOptions{})
+	if err != nil || svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == v1.ClusterIPNone {
+		log.Info("No kube-dns Service; pods resolve names with the host's resolv.conf", "err", err)
+		return nil
+	}
+	log.Info("Cluster DNS", "server", svc.Spec.ClusterIP)
+	return []string{svc.Spec.ClusterIP}
 }
