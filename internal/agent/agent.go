@@ -126,7 +126,7 @@ func Run(ctx context.Context, cfg Config) error {
 			if err := cni.EnableForwarding(); err != nil {
 				log.Error("Enable IP forwarding", "err", err)
 			}
-			if err := cni.EnsureMasquerade(cfg.BridgeName, cidr); err != nil {
+			if err := cni.EnsureMasquerade(cfg.BridgeName, cidr, ""); err != nil {
 				log.Error("Masquerade pod traffic leaving the node", "podCIDR", cidr, "err", err)
 			}
 			if err := cni.WriteConfig(cniConfDir, cni.Config{PodCIDR: cidr, BridgeName: cfg.BridgeName}); err != nil {

@@ -4,36 +4,67 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/bosun-dev/bosun/internal/network/routes/testnet"
 )
 
-func TestEnableForwarding(t *testing.T) {
+// inTestNetns runs fn inside a network namespace made for the test, so
+// sysctls and nftables tables of the host are never touched.
+func inTestNetns(t *testing.T, fn func() error) {
+	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("SKIP: needs root to write /proc/sys (CI runs as root)")
+		t.Skip("SKIPPED: needs root to create a network namespace (CI runs as root)")
 	}
-	before := map[string]string{}
-	for _, s := range sysctls {
-		if b, err := os.ReadFile(s.path); err == nil {
-			before[s.path] = string(b)
-		}
-	}
-	// Put back whatever was off, so the host ends as it began.
-	t.Cleanup(func() {
-		for path, v := range before {
-			if strings.TrimSpace(v) != "1" {
-				os.WriteFile(path, []byte(v), 0o644)
-			}
-		}
-	})
-	if err := EnableForwarding(); err != nil {
+	ns := testnet.Name("bt")
+	if err := testnet.AddNetns(ns); err != nil {
 		t.Fatal(err)
 	}
-	for path := range before {
-		b, err := os.ReadFile(path)
-		if err != nil || strings.TrimSpace(string(b)) != "1" {
-			t.Fatalf("%s = %q (%v) after EnableForwarding", path, b, err)
+	t.Cleanup(func() {
+		if err := testnet.DelNetns(ns); err != nil {
+			t.Error(err)
 		}
+	})
+	if err := testnet.Do(ns, fn); err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := before[sysctls[0].path]; !ok {
-		t.Fatal("no ip_forward sysctl")
+}
+
+func TestEnableForwardingAndBridgeNetfilter(t *testing.T) {
+	paths := append([]string{forwardSysctl}, bridgeSysctls...)
+	read := func() string {
+		var vals []string
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err.Error()
+			}
+			vals = append(vals, strings.TrimSpace(string(b)))
+		}
+		return strings.Join(vals, " ")
+	}
+	var before, after, again string
+	inTestNetns(t, func() error {
+		// A fresh namespace may inherit 1s; start from 0 to see the writes.
+		for _, p := range paths {
+			if err := os.WriteFile(p, []byte("0\n"), 0o644); err != nil {
+				return err
+			}
+		}
+		before = read()
+		if err := EnableForwarding(); err != nil {
+			return err
+		}
+		if err := EnableBridgeNetfilter(); err != nil {
+			return err
+		}
+		after = read()
+		if err := EnableBridgeNetfilter(); err != nil {
+			return err
+		}
+		again = read()
+		return nil
+	})
+	if before != "0 0 0" || after != "1 1 1" || again != after {
+		t.Fatalf("sysctls %v: before %q, after %q, after a second call %q; want 0s then 1s", paths, before, after, again)
 	}
 }
