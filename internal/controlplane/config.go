@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,6 +29,10 @@ type Config struct {
 	RetryPeriod   time.Duration
 	// CACert is the cluster CA (PEM) published as kube-root-ca.crt in every namespace.
 	CACert []byte
+	// CAKey is CACert's private key. With it the CSR signer issues
+	// certificates (node TLS bootstrap); without it (a control plane
+	// apart from the API server's files) CSRs are only approved.
+	CAKey crypto.Signer
 	// NodeMonitorGracePeriod is how long a node may go without renewing its
 	// Lease or status before it is marked Unknown (default 40s).
 	NodeMonitorGracePeriod time.Duration

@@ -8,6 +8,8 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
 
+	"github.com/bosun-dev/bosun/internal/controller/certificates/csrapproving"
+	"github.com/bosun-dev/bosun/internal/controller/certificates/csrsigning"
 	"github.com/bosun-dev/bosun/internal/controller/cronjob"
 	"github.com/bosun-dev/bosun/internal/controller/daemonset"
 	"github.com/bosun-dev/bosun/internal/controller/deployment"
@@ -28,6 +30,7 @@ import (
 	"github.com/bosun-dev/bosun/internal/controller/statefulset"
 	"github.com/bosun-dev/bosun/internal/controller/tainteviction"
 	"github.com/bosun-dev/bosun/internal/controller/ttlafterfinished"
+	"github.com/bosun-dev/bosun/internal/pki"
 	"github.com/bosun-dev/bosun/internal/scheduler"
 )
 
@@ -43,6 +46,12 @@ func runScheduler(ctx context.Context, g *group) error {
 // runner is a constructed controller: Run(ctx, workers) blocks until ctx ends.
 type runner interface {
 	Run(ctx context.Context, workers int)
+}
+
+// workerRunner is a controller and how many workers it gets.
+type workerRunner struct {
+	runner
+	workers int
 }
 
 // runControllers constructs every controller on one informer factory (they
@@ -63,10 +72,7 @@ func runControllers(ctx context.Context, g *group) error {
 	if err != nil {
 		return fmt.Errorf("autoscaler clients: %w", err)
 	}
-	controllers := []struct {
-		runner
-		workers int
-	}{
+	controllers := []workerRunner{
 		{replicaset.New(c, f, g.recorder("replicaset-controller")), 8},
 		{deployment.New(c, f, g.recorder("deployment-controller")), 8},
 		{statefulset.New(c, f, g.recorder("statefulset-controller"), statefulset.Options{}), 4},
@@ -87,6 +93,14 @@ func runControllers(ctx context.Context, g *group) error {
 		{podgc.New(c, f, g.recorder("pod-garbage-collector"), podgc.Options{}), 4},
 		{nodeipam.New(c, f, g.recorder("node-ipam-controller"), nodeipam.Options{ClusterCIDR: g.cfg.ClusterCIDR}), 1},
 		{localpath.New(c, f, g.recorder("local-path-provisioner"), localpath.Options{}), 2},
+		{csrapproving.New(c, f, g.recorder("csrapproving-controller")), 1},
+	}
+	if g.cfg.CAKey != nil {
+		ca, err := pki.NewCABundle(g.cfg.CACert, g.cfg.CAKey)
+		if err != nil {
+			return fmt.Errorf("csr signer: %w", err)
+		}
+		controllers = append(controllers, workerRunner{csrsigning.New(c, f, g.recorder("csrsigning-controller"), csrsigning.Options{CA: ca}), 1})
 	}
 	f.Start(ctx.Done())
 	var wg sync.WaitGroup

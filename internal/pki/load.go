@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"crypto"
 	"crypto/tls"
 	"fmt"
 	"path/filepath"
@@ -50,4 +51,20 @@ func (b *Bundle) setCA(certPEM, keyPEM []byte, keyFile string) error {
 	}
 	b.CA, b.CAKey, b.CAPEM = cert, key, certPEM
 	return nil
+}
+
+// NewCABundle wraps a CA certificate (PEM) and its key for issuing, as
+// LoadCA does from files; the CSR signer gets the server's CA this way.
+func NewCABundle(certPEM []byte, key crypto.Signer) (*Bundle, error) {
+	cert, err := ParseCert(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	if !cert.IsCA {
+		return nil, fmt.Errorf("load ca %q: certificate is not a CA", cert.Subject.CommonName)
+	}
+	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
+		return nil, fmt.Errorf("load ca %q: key does not match the certificate", cert.Subject.CommonName)
+	}
+	return &Bundle{CA: cert, CAKey: key, CAPEM: certPEM, now: time.Now}, nil
 }

@@ -77,3 +77,28 @@ func dirState(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+func TestNewCABundle(t *testing.T) {
+	want := ensure(t, t.TempDir(), Options{})
+	b, err := NewCABundle(want.CAPEM, want.CAKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, _, err := b.IssueClientCert("system:node:n1", []string{"system:nodes"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ParseCert(certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: want.CAPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("issued certificate does not verify: %v", err)
+	}
+	if _, err := NewCABundle(want.CAPEM, want.ServiceAccountKey); err == nil {
+		t.Error("NewCABundle accepted a key that is not the CA's")
+	}
+	if _, err := NewCABundle(want.Admin.CertPEM, want.CAKey); err == nil {
+		t.Error("NewCABundle accepted a leaf certificate")
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 func TestPublicKeyPin(t *testing.T) {
@@ -27,5 +29,30 @@ func TestPublicKeyPin(t *testing.T) {
 	}
 	if other := PublicKeyPin(b.Admin.Cert); other == pin {
 		t.Error("two different keys have the same pin")
+	}
+}
+
+func TestClusterInfoRoundTrip(t *testing.T) {
+	b := ensure(t, t.TempDir(), Options{})
+	data, err := ClusterInfoKubeconfig("https://10.1.0.2:6443", b.CAPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, ca, err := ParseClusterInfo(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if server != "https://10.1.0.2:6443" || string(ca) != string(b.CAPEM) {
+		t.Errorf("round trip gave %q and a different CA", server)
+	}
+	cfg, err := clientcmd.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.AuthInfos) != 0 {
+		t.Errorf("cluster-info carries credentials:\n%s", data)
+	}
+	if _, _, err := ParseClusterInfo([]byte("apiVersion: v1\nkind: Config\nclusters: []\n")); err == nil {
+		t.Error("a kubeconfig without clusters parsed")
 	}
 }

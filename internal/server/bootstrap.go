@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 
 	"github.com/bosun-dev/bosun/internal/controller/localpath"
+	"github.com/bosun-dev/bosun/internal/pki"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -22,9 +24,10 @@ import (
 var defaultNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
 
 // bootstrap creates what every cluster has: the default namespaces, the
-// kubernetes Service with its endpoints, and the system priority classes.
-// Existing objects are left alone, so restarts keep users' changes.
-func bootstrap(ctx context.Context, client kubernetes.Interface, serviceIP, advertise string, port int) error {
+// kubernetes Service with its endpoints, the system priority classes and
+// cluster-info for joining nodes. Existing objects are left alone, so
+// restarts keep users' changes; cluster-info is kept current.
+func bootstrap(ctx context.Context, client kubernetes.Interface, serviceIP, advertise string, port int, caPEM []byte) error {
 	for _, name := range defaultNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{FieldManager: "bosun-bootstrap"}); ignoreExists(err) != nil {
@@ -64,6 +67,40 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, serviceIP, adve
 	// claim without a class gets node-local storage as on kind and k3s.
 	if _, err := client.StorageV1().StorageClasses().Create(ctx, localpath.DefaultStorageClass(), metav1.CreateOptions{FieldManager: "bosun-bootstrap"}); ignoreExists(err) != nil {
 		return fmt.Errorf("create storage class local-path: %w", err)
+	}
+	return publishClusterInfo(ctx, client, "https://"+net.JoinHostPort(advertise, strconv.Itoa(port)), caPEM)
+}
+
+// publishClusterInfo writes kube-public/cluster-info, where `bosun agent
+// --token` finds the CA (checked against its pin) and the server's address.
+func publishClusterInfo(ctx context.Context, client kubernetes.Interface, serverURL string, caPEM []byte) error {
+	kubeconfig, err := pki.ClusterInfoKubeconfig(serverURL, caPEM)
+	if err != nil {
+		return err
+	}
+	cms := client.CoreV1().ConfigMaps(pki.ClusterInfoNamespace)
+	cm, err := cms.Get(ctx, pki.ClusterInfoName, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		cm = &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: pki.ClusterInfoName, Namespace: pki.ClusterInfoNamespace},
+			Data:       map[string]string{pki.ClusterInfoKey: string(kubeconfig)},
+		}
+		if _, err := cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: "bosun-bootstrap"}); ignoreExists(err) != nil {
+			return fmt.Errorf("create configmap %s/%s: %w", pki.ClusterInfoNamespace, pki.ClusterInfoName, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("get configmap %s/%s: %w", pki.ClusterInfoNamespace, pki.ClusterInfoName, err)
+	case cm.Data[pki.ClusterInfoKey] == string(kubeconfig):
+		return nil
+	}
+	if cm.Data == nil {
+		cm.Data = map[string]string{}
+	}
+	cm.Data[pki.ClusterInfoKey] = string(kubeconfig)
+	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "bosun-bootstrap"}); err != nil {
+		return fmt.Errorf("update configmap %s/%s: %w", pki.ClusterInfoNamespace, pki.ClusterInfoName, err)
 	}
 	return nil
 }

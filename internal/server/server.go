@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -87,7 +88,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
-	authn, issuer, err := authenticators(bundle)
+	authn, issuer, tokens, err := authenticators(bundle)
 	if err != nil {
 		return err
 	}
@@ -154,12 +155,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := bootstrap(ctx, kube, serviceIP, cfg.AdvertiseAddress, port); err != nil {
+	watchBootstrapTokens(ctrlCtx, kube, tokens)
+	if err := bootstrap(ctx, kube, serviceIP, cfg.AdvertiseAddress, port, bundle.CAPEM); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	controlPlaneDone := make(chan error, 1)
 	go func() {
-		controlPlaneDone <- controlplane.Run(ctrlCtx, controlPlaneConfig(cfg, loopback, bundle.CAPEM, controlplane.StableIdentity(cfg.DataDir)))
+		controlPlaneDone <- controlplane.Run(ctrlCtx, controlPlaneConfig(cfg, loopback, bundle.CAPEM, bundle.CAKey, controlplane.StableIdentity(cfg.DataDir)))
 	}()
 	api.SetReady()
 	// agentDone stays nil (never ready) without a local agent.
@@ -215,16 +217,17 @@ func runRemote(ctx context.Context, cfg Config) error {
 		}
 	}
 	slog.Info("Running against a remote API server", "server", rc.Host, "components", cfg.Components)
-	return controlplane.Run(ctx, controlPlaneConfig(cfg, rc, ca, ""))
+	return controlplane.Run(ctx, controlPlaneConfig(cfg, rc, ca, nil, ""))
 }
 
-func controlPlaneConfig(cfg Config, rc *rest.Config, ca []byte, identity string) controlplane.Config {
+func controlPlaneConfig(cfg Config, rc *rest.Config, ca []byte, caKey crypto.Signer, identity string) controlplane.Config {
 	return controlplane.Config{
 		REST:                   rc,
 		Scheduler:              cfg.runs(ComponentScheduler),
 		Controllers:            cfg.runs(ComponentControllers),
 		Identity:               identity,
 		CACert:                 ca,
+		CAKey:                  caKey,
 		NodeMonitorGracePeriod: cfg.NodeMonitorGracePeriod,
 		ClusterCIDR:            cfg.ClusterCIDR,
 	}
