@@ -1,0 +1,261 @@
+package proxy
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+)
+
+// defaultAffinityTimeout is Kubernetes' default for ClientIP affinity.
+const defaultAffinityTimeout int32 = 10800
+
+// compile builds the variable part of the table for s.
+func compile(s State) *ruleset {
+	bySvc := map[string][]*discoveryv1.EndpointSlice{}
+	for _, sl := range s.EndpointSlices {
+		if name := sl.Labels[discoveryv1.LabelServiceName]; name != "" {
+			k := sl.Namespace + "/" + name
+			bySvc[k] = append(bySvc[k], sl)
+		}
+	}
+	svcs := slices.Clone(s.Services)
+	slices.SortFunc(svcs, func(a, b *v1.Service) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	frags := make([]*ruleset, len(svcs))
+	for i, svc := range svcs {
+		frags[i] = compileService(svc, bySvc[svc.Namespace+"/"+svc.Name], s.NodeName, s.ClusterCIDR)
+	}
+	return merge(frags)
+}
+
+// compileService builds one service's part of the table from its
+// EndpointSlices, so a change to one service recompiles only that part.
+func compileService(svc *v1.Service, slices_ []*discoveryv1.EndpointSlice, nodeName, clusterCIDR string) *ruleset {
+	rs := newRuleset()
+	if svc.Spec.Type == v1.ServiceTypeExternalName {
+		return rs
+	}
+	cidr := ""
+	if p, err := netip.ParsePrefix(clusterCIDR); err == nil && p.Addr().Is4() {
+		cidr = p.Masked().String()
+	}
+	for _, sp := range svc.Spec.Ports {
+		compilePort(rs, svc, sp, portEndpoints(slices_, sp, nodeName), cidr)
+	}
+	return rs
+}
+
+// merge joins services' parts, given in namespace/name order so that when
+// two services claim one map key (an external IP given twice) the same one
+// wins every time.
+func merge(frags []*ruleset) *ruleset {
+	rs := newRuleset()
+	for _, f := range frags {
+		maps.Copy(rs.chains, f.chains)
+		maps.Copy(rs.sets, f.sets)
+		for m, elems := range f.maps {
+			for k, v := range elems {
+				rs.addElement(m, k, v)
+			}
+		}
+	}
+	return rs
+}
+
+// compilePort adds the chains and map elements of one service port.
+func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint, cidr string) {
+	proto := strings.ToLower(string(protocolOf(sp)))
+	key := portKey(svc.Namespace, svc.Name, proto, sp.Name, sp.Port)
+	clusterIP := ipv4(svc.Spec.ClusterIP)
+	var external []string // addresses other than the ClusterIP the service answers on
+	for _, a := range svc.Spec.ExternalIPs {
+		if ip := ipv4(a); ip != "" {
+			external = append(external, ip)
+		}
+	}
+	for _, ing := range svc.Status.LoadBalancer.Ingress {
+		if ip := ipv4(ing.IP); ip != "" {
+			external = append(external, ip)
+		}
+	}
+	nodePort := sp.NodePort
+	if svc.Spec.Type != v1.ServiceTypeNodePort && svc.Spec.Type != v1.ServiceTypeLoadBalancer {
+		nodePort = 0
+	}
+	if clusterIP == "" && len(external) == 0 && nodePort == 0 {
+		return // headless, or not allocated yet
+	}
+
+	clusterEps := usable(eps, false)
+	if len(clusterEps) == 0 {
+		// A service with no endpoints must not answer: refuse, as kube-proxy does.
+		for _, ip := range append(addrs(clusterIP), external...) {
+			rs.addElement(mapNoEndpointServices, ip+" . "+proto+" . "+itoa(sp.Port), "goto reject-chain")
+		}
+		if nodePort != 0 {
+			rs.addElement(mapNoEndpointNodePorts, proto+" . "+itoa(nodePort), "goto reject-chain")
+		}
+		return
+	}
+
+	var affinity int32
+	if svc.Spec.SessionAffinity == v1.ServiceAffinityClientIP {
+		affinity = defaultAffinityTimeout
+		if c := svc.Spec.SessionAffinityConfig; c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+			affinity = *c.ClientIP.TimeoutSeconds
+		}
+	}
+	p := picker{rs: rs, key: key, proto: proto, affinity: affinity}
+
+	svcChain := serviceChain(key)
+	internal := clusterEps
+	if pol := svc.Spec.InternalTrafficPolicy; pol != nil && *pol == v1.ServiceInternalTrafficPolicyLocal {
+		internal = usable(eps, true)
+	}
+	var rules []string
+	if cidr != "" && clusterIP != "" {
+		// Traffic from outside the pod network must come back through
+		// this node to be un-DNATed, so it takes the node's address.
+		rules = append(rules, fmt.Sprintf("ip daddr %s %s dport %d ip saddr != %s jump mark-for-masquerade", clusterIP, proto, sp.Port, cidr))
+	}
+	rs.chains[svcChain] = append(rules, p.pick(internal)...)
+	if clusterIP != "" {
+		rs.addElement(mapServiceIPs, clusterIP+" . "+proto+" . "+itoa(sp.Port), "goto "+svcChain)
+	}
+
+	if len(external) == 0 && nodePort == 0 {
+		return
+	}
+	extChain := externalChain(key)
+	rs.chains[extChain] = p.externalRules(svc, svcChain, clusterEps, usable(eps, true), internal, cidr)
+	for _, ip := range external {
+		rs.addElement(mapServiceIPs, ip+" . "+proto+" . "+itoa(sp.Port), "goto "+extChain)
+	}
+	if nodePort != 0 {
+		rs.addElement(mapServiceNodePorts, proto+" . "+itoa(nodePort), "goto "+extChain)
+	}
+}
+
+// externalRules is the chain for traffic reaching the service from
+// outside: masqueraded to any endpoint for externalTrafficPolicy Cluster;
+// for Local, kept to this node's endpoints with the client's address
+// preserved, except for pods and the node itself, which are served like
+// ClusterIP clients.
+func (p picker) externalRules(svc *v1.Service, svcChain string, clusterEps, localEps, internal []endpoint, cidr string) []string {
+	if svc.Spec.ExternalTrafficPolicy != v1.ServiceExternalTrafficPolicyLocal {
+		rules := []string{"jump mark-for-masquerade"}
+		if slices.Equal(internal, clusterEps) {
+			return append(rules, "goto "+svcChain)
+		}
+		return append(rules, p.pick(clusterEps)...)
+	}
+	var rules []string
+	if cidr != "" {
+		rules = append(rules, "ip saddr "+cidr+" goto "+svcChain)
+	}
+	rules = append(rules,
+		"fib saddr type local jump mark-for-masquerade",
+		"fib saddr type local goto "+svcChain)
+	return append(rules, p.pick(localEps)...)
+}
+
+// picker writes the rules choosing one endpoint, and the endpoint chains
+// they go to.
+type picker struct {
+	rs       *ruleset
+	key      string
+	proto    string
+	affinity int32 // seconds; 0 without session affinity
+}
+
+// pick returns rules sending a packet to one of eps, picked at random.
+// Without session affinity one DNAT through an anonymous map does it, so a
+// service costs one chain however many endpoints it has (the kernel
+// listing, and with it every nft run, grows with the chain count). With
+// affinity each endpoint needs its own chain to record its clients. No
+// endpoints drops (a traffic policy Local with none on this node, as
+// kube-proxy does).
+func (p picker) pick(eps []endpoint) []string {
+	if len(eps) == 0 {
+		return []string{"drop"}
+	}
+	for _, e := range eps {
+		// An endpoint reaching itself through the service (hairpin) must
+		// see the reply come from the node, not from its own address.
+		p.rs.addElement(setHairpin, e.IP+" . "+e.IP, "")
+	}
+	if p.affinity == 0 {
+		if len(eps) == 1 {
+			return []string{fmt.Sprintf("meta l4proto %s dnat to %s", p.proto, eps[0].addr())}
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "meta l4proto %s dnat ip to numgen random mod %d map { ", p.proto, len(eps))
+		for i, e := range eps {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%d : %s . %d", i, e.IP, e.Port)
+		}
+		b.WriteString(" }")
+		return []string{b.String()}
+	}
+	var rules []string
+	targets := make([]string, len(eps))
+	for i, e := range eps {
+		targets[i] = p.endpointChain(e)
+		rules = append(rules, fmt.Sprintf("ip saddr @%s goto %s", affinitySet(p.key, e.addr(), p.affinity), targets[i]))
+	}
+	if len(eps) == 1 {
+		return append(rules, "goto "+targets[0])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "numgen random mod %d vmap { ", len(eps))
+	for i, t := range targets {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d : goto %s", i, t)
+	}
+	b.WriteString(" }")
+	return append(rules, b.String())
+}
+
+// endpointChain adds (once) the chain recording a client's affinity to e
+// and DNATing to it, and returns its name.
+func (p picker) endpointChain(e endpoint) string {
+	name := endpointChain(p.key, e.addr())
+	if _, done := p.rs.chains[name]; done {
+		return name
+	}
+	set := affinitySet(p.key, e.addr(), p.affinity)
+	p.rs.sets[set] = p.affinity
+	p.rs.chains[name] = []string{
+		"update @" + set + " { ip saddr }",
+		fmt.Sprintf("meta l4proto %s dnat to %s", p.proto, e.addr()),
+	}
+	return name
+}
+
+func ipv4(s string) string {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return ""
+	}
+	return a.String()
+}
+
+func addrs(ip string) []string {
+	if ip == "" {
+		return nil
+	}
+	return []string{ip}
+}
+
+func itoa(n int32) string { return fmt.Sprint(n) }

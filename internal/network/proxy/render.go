@@ -1,0 +1,84 @@
+package proxy
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Render returns an nft script replacing the whole table with the rules
+// for s in one transaction: declaring the table first makes the delete
+// succeed when it does not exist yet, and nft applies the file atomically,
+// so packets see either the old table or the new one.
+func Render(s State) string {
+	return renderFull(compile(s))
+}
+
+func renderFull(rs *ruleset) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "table ip %[1]s\ndelete table ip %[1]s\ntable ip %[1]s {\n", TableName)
+	for _, name := range slices.Sorted(maps.Keys(rs.sets)) {
+		fmt.Fprintf(&b, "\tset %s { %s }\n", name, setSpec(rs.sets[name]))
+	}
+	// Endpoint chains before the chains jumping to them, and all of them
+	// before the maps and fixed chains naming them.
+	names := slices.SortedFunc(maps.Keys(rs.chains), chainOrder)
+	for _, name := range names {
+		writeChainBlock(&b, name, "", rs.chains[name])
+	}
+	for _, m := range mapTypes {
+		fmt.Fprintf(&b, "\t%s %s { type %s;", m.kind(), m.name, m.typ)
+		if elems := rs.maps[m.name]; len(elems) > 0 {
+			b.WriteString(" elements = {")
+			for i, k := range slices.Sorted(maps.Keys(elems)) {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(&b, "\n\t\t%s", m.element(k, elems[k]))
+			}
+			b.WriteString(" }")
+		}
+		b.WriteString(" }\n")
+	}
+	for _, c := range fixedChains {
+		writeChainBlock(&b, c.name, c.hook, c.rules)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func writeChainBlock(b *strings.Builder, name, hook string, rules []string) {
+	fmt.Fprintf(b, "\tchain %s {\n", name)
+	if hook != "" {
+		fmt.Fprintf(b, "\t\t%s\n", hook)
+	}
+	for _, r := range rules {
+		fmt.Fprintf(b, "\t\t%s\n", r)
+	}
+	b.WriteString("\t}\n")
+}
+
+func setSpec(timeout int32) string {
+	return fmt.Sprintf("type ipv4_addr; flags dynamic,timeout; timeout %ds;", timeout)
+}
+
+// chainOrder sorts endpoint chains first, then service chains, then
+// external chains (which jump to service chains), each by name.
+func chainOrder(a, b string) int {
+	if ra, rb := chainRank(a), chainRank(b); ra != rb {
+		return ra - rb
+	}
+	return strings.Compare(a, b)
+}
+
+func chainRank(name string) int {
+	switch {
+	case strings.HasPrefix(name, "ep-"):
+		return 0
+	case strings.HasPrefix(name, "svc-"):
+		return 1
+	default:
+		return 2
+	}
+}

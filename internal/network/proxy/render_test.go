@@ -1,0 +1,193 @@
+package proxy
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/utils/ptr"
+)
+
+var (
+	webKey   = portKey("default", "web", "tcp", "http", 80)
+	webSvc   = serviceChain(webKey)
+	webExt   = externalChain(webKey)
+	twoReady = slice("default", "web", "web-1", 8080, ep{ip: "10.244.1.2", node: "node-a"}, ep{ip: "10.244.2.2", node: "node-b"})
+)
+
+// renderCases are the semantics Render must have, each a State and what
+// its table must and must not contain.
+var renderCases = []struct {
+	name    string
+	state   State
+	want    []string
+	notWant []string
+}{{
+	name:  "cluster IP load-balances over ready endpoints",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{
+		"10.0.0.5 . tcp . 80 : goto " + webSvc,
+		"meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.244.1.2 . 8080, 1 : 10.244.2.2 . 8080 }",
+		"ip saddr . ip daddr @hairpin masquerade",
+		"10.244.1.2 . 10.244.1.2",
+	},
+	notWant: []string{"jump mark-for-masquerade\n\t\tgoto", webExt},
+}, {
+	name: "traffic from outside the cluster CIDR is masqueraded",
+	state: State{ClusterCIDR: testCIDR, Services: []*v1.Service{service("default", "web", "10.0.0.5")},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{"ip daddr 10.0.0.5 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade"},
+}, {
+	name: "not-ready and terminating endpoints are left out",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{
+		slice("default", "web", "web-1", 8080, ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3", notReady: true}, ep{ip: "10.244.1.4", terminating: true, serves: true}),
+	}},
+	want:    []string{"meta l4proto tcp dnat to 10.244.1.2:8080"},
+	notWant: []string{"10.244.1.3", "10.244.1.4"},
+}, {
+	name: "serving terminating endpoints are used when none is ready",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{
+		slice("default", "web", "web-1", 8080, ep{ip: "10.244.1.3", notReady: true}, ep{ip: "10.244.1.4", terminating: true, serves: true}, ep{ip: "10.244.1.5", terminating: true}),
+	}},
+	want:    []string{"meta l4proto tcp dnat to 10.244.1.4:8080"},
+	notWant: []string{"10.244.1.3", "10.244.1.5", "reject-chain\n"},
+}, {
+	name: "a named target port resolves per slice and a duplicate address counts once",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{
+		slice("default", "web", "web-1", 8080, ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3", notReady: true}),
+		slice("default", "web", "web-2", 9090, ep{ip: "10.244.2.2"}),
+		slice("default", "web", "web-3", 8080, ep{ip: "10.244.1.2", notReady: true}, ep{ip: "10.244.1.3"}),
+	}},
+	want: []string{"numgen random mod 3 map { 0 : 10.244.1.2 . 8080, 1 : 10.244.1.3 . 8080, 2 : 10.244.2.2 . 9090 }"},
+}, {
+	name: "session affinity records clients per endpoint and looks them up first",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", affinity(0))},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{
+		"set " + affinitySet(webKey, "10.244.1.2:8080", 10800) + " { type ipv4_addr; flags dynamic,timeout; timeout 10800s; }",
+		"ip saddr @" + affinitySet(webKey, "10.244.2.2:8080", 10800) + " goto " + endpointChain(webKey, "10.244.2.2:8080"),
+		"numgen random mod 2 vmap { 0 : goto " + endpointChain(webKey, "10.244.1.2:8080"),
+		"update @" + affinitySet(webKey, "10.244.1.2:8080", 10800) + " { ip saddr }\n\t\tmeta l4proto tcp dnat to 10.244.1.2:8080",
+	},
+}, {
+	name: "session affinity timeout comes from the config",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", affinity(60))},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{"timeout 60s;"},
+}, {
+	name: "node port answers on local addresses, masqueraded",
+	state: State{NodeName: "node-a", Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080))},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{
+		"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
+		"tcp . 30080 : goto " + webExt,
+		"chain " + webExt + " {\n\t\tjump mark-for-masquerade\n\t\tgoto " + webSvc + "\n",
+	},
+}, {
+	name: "external traffic policy Local keeps node port traffic on this node, unmasqueraded",
+	state: State{NodeName: "node-a", ClusterCIDR: testCIDR, Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080), localTraffic)},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{
+		"ip saddr 10.244.0.0/16 goto " + webSvc + "\n\t\tfib saddr type local jump mark-for-masquerade\n\t\tfib saddr type local goto " + webSvc +
+			"\n\t\tmeta l4proto tcp dnat to 10.244.1.2:8080\n",
+	},
+}, {
+	name: "external traffic policy Local without a local endpoint drops",
+	state: State{NodeName: "node-c", Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080), localTraffic)},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{"fib saddr type local goto " + webSvc + "\n\t\tdrop\n"},
+}, {
+	name: "internal traffic policy Local keeps cluster IP traffic on this node",
+	state: State{NodeName: "node-b", Services: []*v1.Service{service("default", "web", "10.0.0.5", func(s *v1.Service) {
+		s.Spec.InternalTrafficPolicy = ptr.To(v1.ServiceInternalTrafficPolicyLocal)
+	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want:    []string{"meta l4proto tcp dnat to 10.244.2.2:8080"},
+	notWant: []string{"10.244.1.2"},
+}, {
+	name: "external IPs and load-balancer addresses go through the external chain",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080), func(s *v1.Service) {
+		s.Spec.Type = v1.ServiceTypeLoadBalancer
+		s.Spec.ExternalIPs = []string{"192.0.2.7"}
+		s.Status.LoadBalancer.Ingress = []v1.LoadBalancerIngress{{IP: "192.0.2.8"}}
+	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{"192.0.2.7 . tcp . 80 : goto " + webExt, "192.0.2.8 . tcp . 80 : goto " + webExt, "tcp . 30080 : goto " + webExt},
+}, {
+	name:  "a service without endpoints is rejected",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080))}},
+	want: []string{
+		"map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; elements = {\n\t\t10.0.0.5 . tcp . 80 : goto reject-chain }",
+		"tcp . 30080 : goto reject-chain",
+		"chain filter-prerouting {\n\t\ttype filter hook prerouting priority -110; policy accept;\n\t\tct state new jump endpoints-check",
+	},
+	notWant: []string{webSvc, webExt},
+}, {
+	name: "headless and ExternalName services have no rules",
+	state: State{Services: []*v1.Service{
+		service("default", "web", "None"),
+		service("default", "ext", "", func(s *v1.Service) { s.Spec.Type = v1.ServiceTypeExternalName; s.Spec.ExternalName = "example.com" }),
+	}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	notWant: []string{"default/web", "default/ext", "10.244.1.2", "goto reject-chain"},
+}, {
+	name: "a selectorless service with manual slices is proxied",
+	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", func(s *v1.Service) { s.Spec.Selector = nil })},
+		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{"10.0.0.5 . tcp . 80 : goto " + webSvc, "10.244.2.2 . 8080"},
+}, {
+	name: "UDP ports match UDP",
+	state: State{Services: []*v1.Service{service("kube-system", "dns", "10.0.0.10", func(s *v1.Service) {
+		s.Spec.Ports = []v1.ServicePort{{Name: "dns", Protocol: v1.ProtocolUDP, Port: 53}}
+	})}, EndpointSlices: []*discoveryv1.EndpointSlice{func() *discoveryv1.EndpointSlice {
+		s := slice("kube-system", "dns", "dns-1", 53, ep{ip: "10.244.1.9"})
+		s.Ports[0] = discoveryv1.EndpointPort{Name: ptr.To("dns"), Protocol: ptr.To(v1.ProtocolUDP), Port: ptr.To(int32(5353))}
+		return s
+	}()}},
+	want: []string{"10.0.0.10 . udp . 53 : goto " + serviceChain("kube-system/dns/udp/dns"), "meta l4proto udp dnat to 10.244.1.9:5353"},
+}}
+
+func TestRender(t *testing.T) {
+	for _, tc := range renderCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Render(tc.state)
+			if !strings.HasPrefix(got, "table ip bosun-proxy\ndelete table ip bosun-proxy\ntable ip bosun-proxy {\n") {
+				t.Errorf("the script does not replace the table atomically:\n%.200s", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in\n%s", w, got)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("unexpected %q in\n%s", w, got)
+				}
+			}
+			if again := Render(tc.state); again != got {
+				t.Error("Render is not deterministic")
+			}
+		})
+	}
+}
+
+// nftName is what nft's scanner accepts as an identifier.
+var nftName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9/\-_.]*$`)
+
+func TestNamesAreStableAndValid(t *testing.T) {
+	key := portKey("my-namespace.x", "a-very-long-service-name-of-sixty-three-characters-xxxxxxxxxxx", "sctp", "", 65535)
+	if key != "my-namespace.x/a-very-long-service-name-of-sixty-three-characters-xxxxxxxxxxx/sctp/65535" {
+		t.Errorf("port key %q", key)
+	}
+	names := []string{serviceChain(key), externalChain(key), endpointChain(key, "10.244.255.254:65535"), affinitySet(key, "10.244.255.254:65535", 10800)}
+	for _, n := range names {
+		if !nftName.MatchString(n) || len(n) > 255 {
+			t.Errorf("invalid nft name %q", n)
+		}
+	}
+	if serviceChain(key) != names[0] || serviceChain(webKey) == names[0] {
+		t.Error("chain names are not a function of the port key")
+	}
+	if affinitySet(key, "10.244.255.254:65535", 60) == names[3] {
+		t.Error("a new affinity timeout must make a new set")
+	}
+}

@@ -1,0 +1,109 @@
+package proxy
+
+import "strings"
+
+// ruleset is the variable part of the table, in a form two versions of
+// which can be compared: the chains made per service port and endpoint,
+// the verdict maps' elements and the affinity sets. The fixed chains
+// (hooks, masquerading, reject) are the same for every State.
+type ruleset struct {
+	// chains maps a chain name to its rules, in order.
+	chains map[string][]string
+	// maps holds each named map's elements, key → verdict, and each
+	// named set's elements, key → "".
+	maps map[string]map[string]string
+	// sets maps an affinity set's name to its timeout in seconds.
+	sets map[string]int32
+}
+
+// The named maps and sets. Keys are "ip . proto . port" for addresses a
+// service answers on, "proto . port" for node ports and "ip . ip" for
+// endpoints (to masquerade one reaching itself).
+const (
+	setHairpin             = "hairpin"
+	mapServiceIPs          = "service-ips"
+	mapServiceNodePorts    = "service-nodeports"
+	mapNoEndpointServices  = "no-endpoint-services"
+	mapNoEndpointNodePorts = "no-endpoint-nodeports"
+)
+
+// named is a named map or set of the table.
+type named struct{ name, typ string }
+
+// kind is "map" or "set", as nft commands spell it.
+func (n named) kind() string {
+	if strings.HasSuffix(n.typ, ": verdict") {
+		return "map"
+	}
+	return "set"
+}
+
+// element writes one element as nft expects it in the map or set.
+func (n named) element(key, value string) string {
+	if value == "" {
+		return key
+	}
+	return key + " : " + value
+}
+
+var mapTypes = []named{
+	{setHairpin, "ipv4_addr . ipv4_addr"},
+	{mapServiceIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
+	{mapServiceNodePorts, "inet_proto . inet_service : verdict"},
+	{mapNoEndpointServices, "ipv4_addr . inet_proto . inet_service : verdict"},
+	{mapNoEndpointNodePorts, "inet_proto . inet_service : verdict"},
+}
+
+func newRuleset() *ruleset {
+	rs := &ruleset{chains: map[string][]string{}, maps: map[string]map[string]string{}, sets: map[string]int32{}}
+	for _, m := range mapTypes {
+		rs.maps[m.name] = map[string]string{}
+	}
+	return rs
+}
+
+// addElement keeps the first verdict for a key: two services claiming one
+// address and port (an external IP given twice) must not make the whole
+// transaction fail on a duplicate element.
+func (rs *ruleset) addElement(m, key, verdict string) {
+	if _, dup := rs.maps[m][key]; !dup {
+		rs.maps[m][key] = verdict
+	}
+}
+
+// fixedChains are created once per table, in dependency order: a chain is
+// listed after the chains and maps its rules name. Base chains come last.
+// The filter chains run before DNAT (priority dstnat-10) so they still see
+// the service address, and in prerouting so a ClusterIP with no route on
+// the node is still refused rather than unreachable.
+var fixedChains = []struct {
+	name, hook string
+	rules      []string
+}{
+	{name: "mark-for-masquerade", rules: []string{"meta mark set meta mark | 0x4000"}},
+	{name: "masquerading", rules: []string{
+		"ct status dnat ip saddr . ip daddr @" + setHairpin + " masquerade fully-random",
+		"meta mark & 0x4000 == 0 return",
+		"meta mark set meta mark ^ 0x4000",
+		"masquerade fully-random",
+	}},
+	{name: "reject-chain", rules: []string{"reject"}},
+	{name: "services", rules: []string{
+		"ip daddr . meta l4proto . th dport vmap @" + mapServiceIPs,
+		"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + mapServiceNodePorts,
+	}},
+	{name: "endpoints-check", rules: []string{
+		"ip daddr . meta l4proto . th dport vmap @" + mapNoEndpointServices,
+		"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + mapNoEndpointNodePorts,
+	}},
+	{name: "filter-prerouting", hook: "type filter hook prerouting priority -110; policy accept;",
+		rules: []string{"ct state new jump endpoints-check"}},
+	{name: "filter-output", hook: "type filter hook output priority -110; policy accept;",
+		rules: []string{"ct state new jump endpoints-check"}},
+	{name: "nat-prerouting", hook: "type nat hook prerouting priority dstnat; policy accept;",
+		rules: []string{"jump services"}},
+	{name: "nat-output", hook: "type nat hook output priority -100; policy accept;",
+		rules: []string{"jump services"}},
+	{name: "nat-postrouting", hook: "type nat hook postrouting priority srcnat; policy accept;",
+		rules: []string{"jump masquerading"}},
+}
