@@ -135,3 +135,9 @@ func ParseKey(data []byte) (crypto.Signer, error) {
 		}
 	}
 }
+
+// WriteFileAtomic writes data to path through a temporary file and a
+// rename, so readers see the old file or the whole new one, never a part.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return writeFileAtomic(path, data, mode)
+}
