@@ -47,7 +47,26 @@ func Build(domain string, services []*corev1.Service, endpointSlices []*discover
 
 type builder struct {
 	ix   *Index
-	seen map[string]struct{} // records already added, by their text form
+	seen map[string]struct{} // records already added, by recordKey
+}
+
+// recordKey identifies a record for deduplication, cheaper than its text.
+func recordKey(rr dns.RR) string {
+	h := rr.Header()
+	var data string
+	switch r := rr.(type) {
+	case *dns.A:
+		data = string(r.A)
+	case *dns.AAAA:
+		data = string(r.AAAA)
+	case *dns.SRV:
+		data = r.Target + string(rune(r.Port))
+	case *dns.PTR:
+		data = r.Ptr
+	default:
+		data = rr.String()
+	}
+	return h.Name + string(rune(h.Rrtype)) + data
 }
 
 func (b *builder) set(name string) *rrset {
@@ -61,7 +80,7 @@ func (b *builder) set(name string) *rrset {
 
 // add files rr under its owner name once, however many slices repeat it.
 func (b *builder) add(rr dns.RR) {
-	key := rr.String()
+	key := recordKey(rr)
 	if _, ok := b.seen[key]; ok {
 		return
 	}
@@ -86,8 +105,7 @@ func (b *builder) add(rr dns.RR) {
 // addSRV files an SRV record with the address records of its target, which
 // go in the additional section of SRV answers.
 func (b *builder) addSRV(srv *dns.SRV, targets []dns.RR) {
-	key := srv.String()
-	if _, ok := b.seen[key]; ok {
+	if _, ok := b.seen[recordKey(srv)]; ok {
 		return
 	}
 	b.add(srv)

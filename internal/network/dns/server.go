@@ -11,6 +11,10 @@ import (
 	"github.com/miekg/dns"
 )
 
+// maxQuerySize bounds the UDP queries read: a question is small, and every
+// read buffer is this big.
+const maxQuerySize = 4096
+
 // Server is the cluster DNS server; New makes one, Run serves.
 type Server struct {
 	cfg   Config
@@ -70,7 +74,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	servers := []*dns.Server{
-		{PacketConn: pc, Handler: s, UDPSize: dns.MaxMsgSize},
+		{PacketConn: pc, Handler: s, UDPSize: maxQuerySize},
 		{Listener: ln, Handler: s},
 	}
 	var (
