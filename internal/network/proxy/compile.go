@@ -119,22 +119,35 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 	if pol := svc.Spec.InternalTrafficPolicy; pol != nil && *pol == v1.ServiceInternalTrafficPolicyLocal {
 		internal = usable(eps, true)
 	}
+	hasExternal := len(external) > 0 || nodePort != 0
+	// The external chain is needed only where external traffic is not
+	// served like ClusterIP traffic: policy Local outside, or Local inside
+	// with Cluster outside. Otherwise the service chain takes it and
+	// masquerades whatever was not sent to the ClusterIP — a chain fewer
+	// per service, and every nft run lists all chains.
+	ownChain := svc.Spec.ExternalTrafficPolicy == v1.ServiceExternalTrafficPolicyLocal ||
+		!slices.Equal(internal, clusterEps) || clusterIP == ""
 	var rules []string
 	if cidr != "" && clusterIP != "" {
 		// Traffic from outside the pod network must come back through
 		// this node to be un-DNATed, so it takes the node's address.
 		rules = append(rules, fmt.Sprintf("ip daddr %s %s dport %d ip saddr != %s jump mark-for-masquerade", clusterIP, proto, sp.Port, cidr))
 	}
+	if hasExternal && !ownChain {
+		rules = append(rules, fmt.Sprintf("ip daddr != %s jump mark-for-masquerade", clusterIP))
+	}
 	rs.chains[svcChain] = append(rules, p.pick(internal)...)
 	if clusterIP != "" {
 		rs.addElement(mapServiceIPs, clusterIP+" . "+proto+" . "+itoa(sp.Port), "goto "+svcChain)
 	}
-
-	if len(external) == 0 && nodePort == 0 {
+	if !hasExternal {
 		return
 	}
-	extChain := externalChain(key)
-	rs.chains[extChain] = p.externalRules(svc, svcChain, clusterEps, usable(eps, true), internal, cidr)
+	extChain := svcChain
+	if ownChain {
+		extChain = externalChain(key)
+		rs.chains[extChain] = p.externalRules(svc, svcChain, clusterEps, usable(eps, true), cidr)
+	}
 	for _, ip := range external {
 		rs.addElement(mapServiceIPs, ip+" . "+proto+" . "+itoa(sp.Port), "goto "+extChain)
 	}
@@ -148,13 +161,9 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 // for Local, kept to this node's endpoints with the client's address
 // preserved, except for pods and the node itself, which are served like
 // ClusterIP clients.
-func (p picker) externalRules(svc *v1.Service, svcChain string, clusterEps, localEps, internal []endpoint, cidr string) []string {
+func (p picker) externalRules(svc *v1.Service, svcChain string, clusterEps, localEps []endpoint, cidr string) []string {
 	if svc.Spec.ExternalTrafficPolicy != v1.ServiceExternalTrafficPolicyLocal {
-		rules := []string{"jump mark-for-masquerade"}
-		if slices.Equal(internal, clusterEps) {
-			return append(rules, "goto "+svcChain)
-		}
-		return append(rules, p.pick(clusterEps)...)
+		return append([]string{"jump mark-for-masquerade"}, p.pick(clusterEps)...)
 	}
 	var rules []string
 	if cidr != "" {

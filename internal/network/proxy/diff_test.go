@@ -40,13 +40,13 @@ func TestRenderDiff(t *testing.T) {
 			"delete element ip bosun-proxy service-ips { 10.0.0.5 . tcp . 80 }\n",
 			"add element ip bosun-proxy no-endpoint-services { 10.0.0.5 . tcp . 80 : goto reject-chain }\n",
 			"add element ip bosun-proxy no-endpoint-nodeports { tcp . 30080 : goto reject-chain }\n",
-			"flush chain ip bosun-proxy " + webExt + "\nflush chain ip bosun-proxy " + webSvc + "\ndelete chain ip bosun-proxy " + webExt + "\ndelete chain ip bosun-proxy " + webSvc + "\n",
+			"flush chain ip bosun-proxy " + webSvc + "\ndelete chain ip bosun-proxy " + webSvc + "\n",
 		},
 	}, {
 		name: "a new service adds its chains before its map elements",
 		old:  State{},
 		new:  base,
-		want: []string{"add chain ip bosun-proxy " + webSvc + "\nadd chain ip bosun-proxy " + webExt + "\nadd rule"},
+		want: []string{"add chain ip bosun-proxy " + webSvc + "\nadd rule"},
 	}, {
 		name: "a new affinity timeout replaces the sets",
 		old:  State{Services: []*v1.Service{sticky}, EndpointSlices: base.EndpointSlices},

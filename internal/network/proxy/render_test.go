@@ -82,8 +82,19 @@ var renderCases = []struct {
 		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
 	want: []string{
 		"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
+		"tcp . 30080 : goto " + webSvc,
+		"chain " + webSvc + " {\n\t\tip daddr != 10.0.0.5 jump mark-for-masquerade\n\t\tmeta l4proto tcp dnat ip to numgen",
+	},
+	notWant: []string{webExt},
+}, {
+	name: "internal policy Local with external policy Cluster sends external traffic to all endpoints",
+	state: State{NodeName: "node-b", Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080), func(s *v1.Service) {
+		s.Spec.InternalTrafficPolicy = ptr.To(v1.ServiceInternalTrafficPolicyLocal)
+	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{
 		"tcp . 30080 : goto " + webExt,
-		"chain " + webExt + " {\n\t\tjump mark-for-masquerade\n\t\tgoto " + webSvc + "\n",
+		"chain " + webExt + " {\n\t\tjump mark-for-masquerade\n\t\tmeta l4proto tcp dnat ip to numgen random mod 2",
+		"chain " + webSvc + " {\n\t\tmeta l4proto tcp dnat to 10.244.2.2:8080\n",
 	},
 }, {
 	name: "external traffic policy Local keeps node port traffic on this node, unmasqueraded",
@@ -112,7 +123,7 @@ var renderCases = []struct {
 		s.Spec.ExternalIPs = []string{"192.0.2.7"}
 		s.Status.LoadBalancer.Ingress = []v1.LoadBalancerIngress{{IP: "192.0.2.8"}}
 	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
-	want: []string{"192.0.2.7 . tcp . 80 : goto " + webExt, "192.0.2.8 . tcp . 80 : goto " + webExt, "tcp . 30080 : goto " + webExt},
+	want: []string{"192.0.2.7 . tcp . 80 : goto " + webSvc, "192.0.2.8 . tcp . 80 : goto " + webSvc, "tcp . 30080 : goto " + webSvc},
 }, {
 	name:  "a service without endpoints is rejected",
 	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080))}},

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// applier runs nft inside the bench's namespace the way the agent does in
+// its own: `nft -f -` started from a thread already in that namespace
+// (children are born in their parent thread's namespace), so no nsenter or
+// `ip netns exec` is timed.
+type applier struct {
+	reqs chan applyReq
+}
+
+type applyReq struct {
+	ctx    context.Context
+	script string
+	res    chan applyRes
+}
+
+type applyRes struct {
+	wall, cpu time.Duration
+	err       error
+}
+
+func startApplier(ns string) (*applier, error) {
+	a := &applier{reqs: make(chan applyReq)}
+	ready := make(chan error)
+	go func() {
+		// Never unlocked: the thread leaves with the goroutine instead of
+		// going back to the scheduler in the bench's namespace.
+		runtime.LockOSThread()
+		f, err := os.Open("/run/netns/" + ns)
+		if err != nil {
+			ready <- err
+			return
+		}
+		err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+		f.Close()
+		if err != nil {
+			ready <- fmt.Errorf("enter netns %s: %w", ns, err)
+			return
+		}
+		close(ready)
+		for r := range a.reqs {
+			r.res <- nft(r.ctx, r.script)
+		}
+	}()
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *applier) apply(ctx context.Context, script string) (applyRes, error) {
+	res := make(chan applyRes, 1)
+	a.reqs <- applyReq{ctx: ctx, script: script, res: res}
+	r := <-res
+	return r, r.err
+}
+
+func (a *applier) stop() { close(a.reqs) }
+
+func nft(ctx context.Context, script string) applyRes {
+	cmd := exec.CommandContext(ctx, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(script)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	r := applyRes{wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if err != nil {
+		msg := out.String()
+		if len(msg) > 500 {
+			msg = msg[:500] + "…"
+		}
+		r.err = fmt.Errorf("nft -f: %w: %s", err, msg)
+	}
+	return r
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/bosun-dev/bosun/bench/internal/harness"
+	"github.com/bosun-dev/bosun/internal/network/proxy"
+)
+
+// applied is one transaction the Proxier made, and when nft returned.
+type applied struct {
+	script string
+	res    applyRes
+	at     time.Time
+}
+
+// measureChanges runs a Proxier over the state and times single endpoint
+// changes (one endpoint of one service turning not ready, or back) from
+// the EndpointSlice update to nft returning with it applied.
+func measureChanges(ctx context.Context, rep *harness.Report, nft *applier, state proxy.State, changes int) error {
+	var objs []runtime.Object
+	for _, s := range state.Services {
+		objs = append(objs, s)
+	}
+	for _, s := range state.EndpointSlices {
+		objs = append(objs, s)
+	}
+	client := fake.NewClientset(objs...)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	factory := informers.NewSharedInformerFactory(client, 0)
+	defer factory.Shutdown()
+	results := make(chan applied, 64)
+	p := proxy.New(proxy.Config{
+		Informers: factory, NodeName: state.NodeName, ClusterCIDR: state.ClusterCIDR,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Apply: func(ctx context.Context, script string) error {
+			r, err := nft.apply(ctx, script)
+			results <- applied{script: script, res: r, at: time.Now()}
+			return err
+		},
+	})
+	factory.Start(ctx.Done())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	first, err := waitApplied(results, "table ip "+proxy.TableName)
+	if err != nil {
+		return fmt.Errorf("first sync: %w", err)
+	}
+	rep.Latency("Proxier first sync: nft whole table", first.res.wall, "<", fullTarget)
+
+	var lat, cpu []time.Duration
+	n := len(state.Services)
+	for k := range changes {
+		i := (k * 37) % n
+		// Odd rounds turn endpoint 3 of service i not ready, even ones back.
+		notReady := -1
+		if k%2 == 0 {
+			notReady = 3
+		}
+		sl := endpointSlice(i, len(state.EndpointSlices[i].Endpoints), notReady)
+		if k%2 == 1 {
+			i = ((k - 1) * 37) % n
+			sl = endpointSlice(i, len(state.EndpointSlices[i].Endpoints), -1)
+		}
+		start := time.Now()
+		if _, err := client.DiscoveryV1().EndpointSlices(sl.Namespace).Update(ctx, sl, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("update slice %s: %w", sl.Name, err)
+		}
+		a, err := waitApplied(results, fmt.Sprintf("bench/svc-%d/", i))
+		if err != nil {
+			return fmt.Errorf("change %d: %w", k, err)
+		}
+		lat = append(lat, a.at.Sub(start))
+		cpu = append(cpu, a.res.cpu)
+	}
+	lat, cpu = harness.Sorted(lat), harness.Sorted(cpu)
+	rep.Latency("endpoint change → kernel p50", harness.Quantile(lat, 0.5), "<", changeTarget)
+	rep.Latency("endpoint change → kernel p90", harness.Quantile(lat, 0.9), "<", 0)
+	rep.Latency("endpoint change: nft CPU p50", harness.Quantile(cpu, 0.5), "<", 0)
+	return nil
+}
+
+// waitApplied returns the first successful transaction mentioning want.
+func waitApplied(results <-chan applied, want string) (applied, error) {
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case a := <-results:
+			if a.res.err != nil {
+				return a, a.res.err
+			}
+			if strings.Contains(a.script, want) {
+				return a, nil
+			}
+		case <-timeout:
+			return applied{}, fmt.Errorf("no transaction with %q within 60 s", want)
+		}
+	}
+}

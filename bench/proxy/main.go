@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/bosun-dev/bosun/bench/internal/harness"
+	"github.com/bosun-dev/bosun/internal/network/proxy"
+)
+
+const (
+	fullTarget   = 200 * time.Millisecond
+	changeTarget = 50 * time.Millisecond
+)
+
+func main() {
+	var services, endpoints, changes int
+	flag.IntVar(&services, "services", 1000, "services in the table")
+	flag.IntVar(&endpoints, "endpoints", 10, "endpoints per service")
+	flag.IntVar(&changes, "changes", 20, "single-endpoint changes timed")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep := &harness.Report{Out: os.Stdout}
+	err := run(ctx, os.Stdout, rep, services, endpoints, changes)
+	rep.Summary()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer, rep *harness.Report, services, endpoints, changes int) error {
+	if os.Geteuid() != 0 {
+		return errors.New("the proxy bench programs nftables in a network namespace and needs root")
+	}
+	ns, err := newNetns()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: remove netns %s: %v: %s\n", ns, err, out)
+		}
+	}()
+	nft, err := startApplier(ns)
+	if err != nil {
+		return err
+	}
+	defer nft.stop()
+
+	state := bigState(services, endpoints)
+	name := fmt.Sprintf("%d services × %d endpoints", services, endpoints)
+	var script string
+	if err := harness.Phase(out, "rendering "+name, func() error {
+		// The best of a few runs, as the first pays for warming up.
+		best := time.Duration(1 << 62)
+		for range 5 {
+			start := time.Now()
+			script = proxy.Render(state)
+			best = min(best, time.Since(start))
+		}
+		rep.Latency("render whole table (Go)", best, "<", 0)
+		rep.Add(harness.Figure{Name: "table script size", Value: fmt.Sprintf("%.1f MiB", float64(len(script))/(1<<20))})
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := harness.Phase(out, "applying the whole table through nft", func() error {
+		r, err := nft.apply(ctx, script)
+		if err != nil {
+			return err
+		}
+		rep.Latency("full sync: nft -f whole table", r.wall, "<", fullTarget)
+		rep.Latency("full sync: nft CPU (user+sys)", r.cpu, "<", 0)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return harness.Phase(out, fmt.Sprintf("timing %d single-endpoint changes", changes), func() error {
+		return measureChanges(ctx, rep, nft, state, changes)
+	})
+}
+
+// newNetns makes a throwaway network namespace, bt-<hex>.
+func newNetns() (string, error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	ns := "bt-" + hex.EncodeToString(b)
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("create netns %s: %v: %s", ns, err, out)
+	}
+	return ns, nil
+}
