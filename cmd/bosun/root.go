@@ -26,7 +26,7 @@ func newRootCommand() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
-	root.AddCommand(newServerCommand(), newAgentCommand(), newImagesCommand(), newSimCommand(), newClusterCommand(), &cobra.Command{
+	root.AddCommand(newServerCommand(), newAgentCommand(), newImagesCommand(), newSimCommand(), newClusterCommand(), newTokenCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print the Bosun and Kubernetes API versions",
 		Run: func(cmd *cobra.Command, args []string) {
