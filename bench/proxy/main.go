@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -62,34 +63,44 @@ func run(ctx context.Context, out io.Writer, rep *harness.Report, services, endp
 	state := bigState(services, endpoints)
 	name := fmt.Sprintf("%d services × %d endpoints", services, endpoints)
 	var script string
+	best := time.Duration(1 << 62)
 	if err := harness.Phase(out, "rendering "+name, func() error {
 		// The best of a few runs, as the first pays for warming up.
-		best := time.Duration(1 << 62)
 		for range 5 {
 			start := time.Now()
 			script = proxy.Render(state)
 			best = min(best, time.Since(start))
 		}
-		rep.Latency("render whole table (Go)", best, "<", 0)
-		rep.Add(harness.Figure{Name: "table script size", Value: fmt.Sprintf("%.1f MiB", float64(len(script))/(1<<20))})
 		return nil
 	}); err != nil {
 		return err
 	}
-	if err := harness.Phase(out, "applying the whole table through nft", func() error {
-		r, err := nft.apply(ctx, script)
-		if err != nil {
-			return err
-		}
-		rep.Latency("full sync: nft -f whole table", r.wall, "<", fullTarget)
-		rep.Latency("full sync: nft CPU (user+sys)", r.cpu, "<", 0)
-		return nil
+	rep.Latency("render whole table (Go)", best, "<", 0)
+	rep.Add(harness.Figure{Name: "table script size", Value: fmt.Sprintf("%.1f MiB", float64(len(script))/(1<<20))})
+	var full applyRes
+	if err := harness.Phase(out, "applying the whole table through nft", func() (err error) {
+		full, err = nft.apply(ctx, script)
+		return err
 	}); err != nil {
 		return err
 	}
-	return harness.Phase(out, fmt.Sprintf("timing %d single-endpoint changes", changes), func() error {
+	rep.Latency("full sync: nft -f whole table", full.wall, "<", fullTarget)
+	rep.Latency("full sync: nft CPU (user+sys)", full.cpu, "<", 0)
+	err = harness.Phase(out, fmt.Sprintf("timing %d single-endpoint changes", changes), func() error {
 		return measureChanges(ctx, rep, nft, state, changes)
 	})
+	rep.Add(harness.Figure{Name: "host load average (1 min)", Value: loadAverage()})
+	return err
+}
+
+// loadAverage says how busy the machine was: on a shared host the
+// wall-clock figures stretch with it, the CPU figures do not.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // newNetns makes a throwaway network namespace, bt-<hex>.

@@ -1,9 +1,7 @@
 package proxy
 
 import (
-	"cmp"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -17,6 +15,13 @@ const defaultAffinityTimeout int32 = 10800
 
 // compile builds the variable part of the table for s.
 func compile(s State) *ruleset {
+	x := newIndex()
+	x.update(compileAll(s))
+	return x.rs
+}
+
+// compileAll compiles every service of s, by namespace/name.
+func compileAll(s State) map[string]*ruleset {
 	bySvc := map[string][]*discoveryv1.EndpointSlice{}
 	for _, sl := range s.EndpointSlices {
 		if name := sl.Labels[discoveryv1.LabelServiceName]; name != "" {
@@ -24,15 +29,12 @@ func compile(s State) *ruleset {
 			bySvc[k] = append(bySvc[k], sl)
 		}
 	}
-	svcs := slices.Clone(s.Services)
-	slices.SortFunc(svcs, func(a, b *v1.Service) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	frags := make([]*ruleset, len(svcs))
-	for i, svc := range svcs {
-		frags[i] = compileService(svc, bySvc[svc.Namespace+"/"+svc.Name], s.NodeName, s.ClusterCIDR)
+	frags := make(map[string]*ruleset, len(s.Services))
+	for _, svc := range s.Services {
+		k := svc.Namespace + "/" + svc.Name
+		frags[k] = compileService(svc, bySvc[k], s.NodeName, s.ClusterCIDR)
 	}
-	return merge(frags)
+	return frags
 }
 
 // compileService builds one service's part of the table from its
@@ -48,23 +50,6 @@ func compileService(svc *v1.Service, slices_ []*discoveryv1.EndpointSlice, nodeN
 	}
 	for _, sp := range svc.Spec.Ports {
 		compilePort(rs, svc, sp, portEndpoints(slices_, sp, nodeName), cidr)
-	}
-	return rs
-}
-
-// merge joins services' parts, given in namespace/name order so that when
-// two services claim one map key (an external IP given twice) the same one
-// wins every time.
-func merge(frags []*ruleset) *ruleset {
-	rs := newRuleset()
-	for _, f := range frags {
-		maps.Copy(rs.chains, f.chains)
-		maps.Copy(rs.sets, f.sets)
-		for m, elems := range f.maps {
-			for k, v := range elems {
-				rs.addElement(m, k, v)
-			}
-		}
 	}
 	return rs
 }

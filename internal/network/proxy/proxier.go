@@ -57,9 +57,11 @@ type Proxier struct {
 	mu    sync.Mutex
 	dirty map[string]bool // namespace/name of services to recompile
 
-	// Owned by the Run goroutine.
-	frags   map[string]*ruleset // each service's compiled part
-	applied *ruleset            // what the kernel holds; nil forces a full replace
+	// Owned by the Run goroutine: what the kernel holds, unless !valid
+	// (before the first sync, after a failed one), which forces a full
+	// replace built from the listers.
+	table *index
+	valid bool
 }
 
 // New registers the Proxier's handlers on the factory's informers.
@@ -87,7 +89,7 @@ func New(cfg Config) *Proxier {
 		kick:     make(chan struct{}, 1),
 		ready:    make(chan struct{}),
 		dirty:    map[string]bool{},
-		frags:    map[string]*ruleset{},
+		table:    newIndex(),
 	}
 	// Registration only fails on a stopped informer, which a factory the
 	// caller has not shut down never has.
@@ -116,7 +118,7 @@ func (p *Proxier) Run(ctx context.Context) error {
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), p.cfg.SyncPeriod)
 			p.log.Error("Syncing services failed, retrying with the whole table", "err", err, "retryIn", backoff)
-			p.applied = nil
+			p.valid = false
 			time.AfterFunc(backoff, p.trigger)
 		} else {
 			backoff = 0
@@ -140,94 +142,84 @@ func (p *Proxier) Run(ctx context.Context) error {
 	}
 }
 
-// sync recompiles the services changed since the last sync and applies the
-// difference; all re-asserts every object of the table.
+// sync applies the services changed since the last sync as one
+// incremental transaction; all rebuilds the whole table from the listers
+// and re-asserts every object of it.
 func (p *Proxier) sync(ctx context.Context, all bool) error {
 	p.mu.Lock()
 	dirty := p.dirty
 	p.dirty = map[string]bool{}
 	p.mu.Unlock()
-	if p.applied == nil || all {
-		// Start from the listers, not from what events said.
-		dirty = map[string]bool{}
-		for k := range p.frags {
-			dirty[k] = true
-		}
-		svcs, err := p.services.List(labels.Everything())
-		if err != nil {
-			return fmt.Errorf("list services: %w", err)
-		}
-		for _, s := range svcs {
-			dirty[s.Namespace+"/"+s.Name] = true
-		}
+	if !p.valid || all {
+		return p.syncAll(ctx, all)
 	}
+	frags := make(map[string]*ruleset, len(dirty))
 	for key := range dirty {
-		if err := p.recompile(key); err != nil {
-			p.requeue(dirty)
+		f, err := p.compile(key)
+		if err != nil {
 			return err
 		}
+		frags[key] = f
 	}
-	keys := make([]string, 0, len(p.frags))
-	for k := range p.frags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	frags := make([]*ruleset, len(keys))
-	for i, k := range keys {
-		frags[i] = p.frags[k]
-	}
-	desired := merge(frags)
-	var script string
-	if p.applied == nil {
-		script = renderFull(desired)
-	} else {
-		script = renderDiff(p.applied, desired, all)
-	}
-	if script != "" {
+	before, after := p.table.update(frags)
+	if script := renderDiff(before, after, false); script != "" {
 		if err := p.cfg.Apply(ctx, script); err != nil {
 			return fmt.Errorf("apply services %v: %w", changedKeys(dirty), err)
 		}
 	}
-	p.applied = desired
+	return nil
+}
+
+// syncAll builds the table from the listers: a full replace when the
+// kernel's table is unknown, else a re-assertion keeping affinity sets.
+func (p *Proxier) syncAll(ctx context.Context, all bool) error {
+	svcs, err := p.services.List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list services: %w", err)
+	}
+	sl, err := p.slices.List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list endpoint slices: %w", err)
+	}
+	fresh := newIndex()
+	fresh.update(compileAll(State{NodeName: p.cfg.NodeName, ClusterCIDR: p.cfg.ClusterCIDR, Services: svcs, EndpointSlices: sl}))
+	script := renderFull(fresh.rs)
+	if p.valid && all {
+		script = renderDiff(p.table.rs, fresh.rs, true)
+	}
+	if err := p.cfg.Apply(ctx, script); err != nil {
+		return fmt.Errorf("apply all %d services: %w", len(svcs), err)
+	}
+	p.table, p.valid = fresh, true
 	select {
 	case <-p.ready:
 	default:
 		close(p.ready)
-		p.log.Info("Service rules applied", "services", len(keys))
+		p.log.Info("Service rules applied", "services", len(svcs))
 	}
 	return nil
 }
 
-// recompile rebuilds one service's part from the listers.
-func (p *Proxier) recompile(key string) error {
+// compile builds one service's part from the listers; nil when the
+// service is gone.
+func (p *Proxier) compile(key string) (*ruleset, error) {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
-		return fmt.Errorf("service key %q: %w", key, err)
+		return nil, fmt.Errorf("service key %q: %w", key, err)
 	}
 	svc, err := p.services.Services(ns).Get(name)
 	if apierrors.IsNotFound(err) {
-		delete(p.frags, key)
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("get service %s: %w", key, err)
+		return nil, fmt.Errorf("get service %s: %w", key, err)
 	}
 	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: name})
 	sl, err := p.slices.EndpointSlices(ns).List(sel)
 	if err != nil {
-		return fmt.Errorf("list endpoint slices of service %s: %w", key, err)
+		return nil, fmt.Errorf("list endpoint slices of service %s: %w", key, err)
 	}
-	p.frags[key] = compileService(svc, sl, p.cfg.NodeName, p.cfg.ClusterCIDR)
-	return nil
-}
-
-// requeue marks keys dirty again after a failed sync.
-func (p *Proxier) requeue(keys map[string]bool) {
-	p.mu.Lock()
-	for k := range keys {
-		p.dirty[k] = true
-	}
-	p.mu.Unlock()
+	return compileService(svc, sl, p.cfg.NodeName, p.cfg.ClusterCIDR), nil
 }
 
 // changedKeys lists a few of the services a failed sync touched, for the log.
