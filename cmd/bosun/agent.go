@@ -170,18 +170,19 @@ func fileCredentials(cfg *agent.Config, kubeconfig, certFile, keyFile, caFile st
 
 func newAgentCleanupCommand() *cobra.Command {
 	var dataDir, cgroupRoot, bridge string
-	var keepImages bool
+	var opts agent.CleanupOptions
 	cmd := &cobra.Command{
 		Use:   "cleanup",
-		Short: "Remove the pods, containerd state, mounts, cgroups and bridge an agent left on this host",
+		Short: "Remove the pods, containerd state, mounts, cgroups, bridge, Service rules and routes an agent left on this host",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return agent.Cleanup(cmd.Context(), dataDir, cgroupRoot, bridge, keepImages)
+			return agent.Cleanup(cmd.Context(), dataDir, cgroupRoot, bridge, opts)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "/var/lib/bosun/agent", "the agent's data dir")
 	cmd.Flags().StringVar(&cgroupRoot, "cgroup-root", "/kubepods", "cgroup the agent's pods live under")
 	cmd.Flags().StringVar(&bridge, "pod-bridge", "bosun0", "Linux bridge the agent's pods attach to")
-	cmd.Flags().BoolVar(&keepImages, "keep-images", false, "keep containerd's images (pulled and imported) for the agent's next start")
+	cmd.Flags().BoolVar(&opts.SharedNetwork, "shared-network", false, "leave the network namespace's Service rules and routes to other nodes (another cluster's node owns them)")
+	cmd.Flags().BoolVar(&opts.KeepImages, "keep-images", false, "keep containerd's images (pulled and imported) for the agent's next start")
 	return cmd
 }

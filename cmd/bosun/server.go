@@ -57,6 +57,8 @@ first start and reused. SIGTERM or SIGINT stops it cleanly.`,
 	f.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "API server to run the scheduler and controllers against, when --components has no apiserver")
 	f.DurationVar(&cfg.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may go without renewing its Lease before it is marked Unknown and tainted unreachable")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.244.0.0/16", "range each node's podCIDR is cut from")
+	f.IntVar(&cfg.DNSPort, "dns-port", 53, "port cluster DNS serves on at the advertise address, behind the kube-dns Service (0: no cluster DNS)")
+	f.StringSliceVar(&cfg.DNSUpstreams, "dns-upstreams", nil, "resolvers (ip:port) for names outside the cluster domain (default: the host's resolv.conf)")
 	f.BoolVar(&disableAgent, "disable-agent", false, "do not run a node agent in this process")
 	addAgentFlags(f, &agentCfg)
 	return cmd

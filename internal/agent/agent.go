@@ -39,6 +39,8 @@ import (
 	"github.com/bosun-dev/bosun/internal/agent/streaming"
 	"github.com/bosun-dev/bosun/internal/agent/volumes"
 	"github.com/bosun-dev/bosun/internal/network/cni"
+	"github.com/bosun-dev/bosun/internal/network/proxy"
+	"github.com/bosun-dev/bosun/internal/network/routes"
 )
 
 // Run runs the agent until ctx ends. On the way out it stops the containerd
@@ -126,7 +128,10 @@ func Run(ctx context.Context, cfg Config) error {
 			if err := cni.EnableForwarding(); err != nil {
 				log.Error("Enable IP forwarding", "err", err)
 			}
-			if err := cni.EnsureMasquerade(cfg.BridgeName, cidr, ""); err != nil {
+			if err := cni.EnableBridgeNetfilter(); err != nil {
+				log.Error("Services between pods on this node will not work", "err", err)
+			}
+			if err := cni.EnsureMasquerade(cfg.BridgeName, cidr, cfg.ClusterCIDR); err != nil {
 				log.Error("Masquerade pod traffic leaving the node", "podCIDR", cidr, "err", err)
 			}
 			if err := cni.WriteConfig(cniConfDir, cni.Config{PodCIDR: cidr, BridgeName: cfg.BridgeName}); err != nil {
@@ -150,6 +155,14 @@ func Run(ctx context.Context, cfg Config) error {
 	}))
 	factory := informers.NewSharedInformerFactory(client, 0)
 	lookup := newLookup(factory)
+
+	// Both register their informers on factory, so before it starts.
+	var routeController *routes.Controller
+	var proxier *proxy.Proxier
+	if !cfg.SharedNetwork {
+		routeController = routes.New(routes.Config{Factory: factory, NodeName: cfg.NodeName, Log: log})
+		proxier = proxy.New(proxy.Config{Informers: factory, NodeName: cfg.NodeName, ClusterCIDR: cfg.ClusterCIDR, Log: log})
+	}
 
 	imageManager := images.NewManager(runtime.Images, recorder, clock.RealClock{})
 	volumeManager := volumes.NewManager(volumes.Config{
@@ -244,6 +257,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if err := podManager.RemoveOrphans(ctx); err != nil {
 		log.Error("Remove pods deleted while the agent was down", "err", err)
+	}
+	runLogged := func(what string, f func(context.Context) error) {
+		run(func(ctx context.Context) {
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				log.Error(what+" stopped", "err", err)
+			}
+		})
+	}
+	if !cfg.SharedNetwork {
+		runLogged("Pod routes to other nodes", routeController.Run)
+		runLogged("Service proxy", proxier.Run)
 	}
 	run(volumeManager.Run)
 	run(podManager.Run)

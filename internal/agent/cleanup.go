@@ -19,14 +19,22 @@ import (
 	"github.com/bosun-dev/bosun/internal/agent/images"
 	"github.com/bosun-dev/bosun/internal/agent/volumes"
 	"github.com/bosun-dev/bosun/internal/network/cni"
+	"github.com/bosun-dev/bosun/internal/network/proxy"
+	"github.com/bosun-dev/bosun/internal/network/routes"
 )
+
+// CleanupOptions: KeepImages keeps containerd's image store for the
+// agent's next start; SharedNetwork is the agent's Config.SharedNetwork.
+type CleanupOptions struct {
+	KeepImages, SharedNetwork bool
+}
 
 // Cleanup removes everything an agent with this data dir left on the host:
 // its pods (through a containerd it starts for the purpose, so CNI releases
 // their network), that containerd, every mount under the data dir, the pod
-// cgroups and the pod bridge. The API objects are not touched. keepImages
-// keeps containerd's image store for the agent's next start.
-func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string, keepImages bool) error {
+// cgroups, the pod bridge, and (unless opts.SharedNetwork) the Service rules
+// and routes to other nodes. The API objects are not touched.
+func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string, opts CleanupOptions) error {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return fmt.Errorf("cleanup: data dir: %w", err)
@@ -51,7 +59,7 @@ func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string, keepImages
 			errs = append(errs, containerd.Purge(ctx, nil, abs))
 		} else {
 			purge := containerd.Purge
-			if keepImages {
+			if opts.KeepImages {
 				purge = containerd.StopAll
 			}
 			errs = append(errs, purge(ctx, rt.Runtime, abs))
@@ -72,6 +80,10 @@ func Cleanup(ctx context.Context, dataDir, cgroupRoot, bridge string, keepImages
 		errs = append(errs, cg.Purge())
 	}
 	errs = append(errs, cni.RemoveMasquerade(bridge))
+	if !opts.SharedNetwork {
+		log.Info("Removing Service rules and routes to other nodes")
+		errs = append(errs, proxy.Cleanup(ctx), routes.Cleanup(nil))
+	}
 	if _, err := net.InterfaceByName(bridge); err == nil {
 		log.Info("Removing the pod bridge", "bridge", bridge)
 		if out, err := exec.CommandContext(ctx, "ip", "link", "delete", bridge).CombinedOutput(); err != nil {

@@ -52,6 +52,10 @@ type Config struct {
 	// inside it keeps its source address, traffic leaving it is masqueraded
 	// (default 10.244.0.0/16, the server's default).
 	ClusterCIDR string
+	// SharedNetwork says another cluster's node owns this network namespace
+	// (test agents share the host's with a developer's cluster): the agent
+	// then programs no Service rules and no routes to other nodes.
+	SharedNetwork bool
 }
 
 func (c *Config) setDefaults() error {

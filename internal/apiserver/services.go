@@ -48,6 +48,9 @@ func NewServiceAllocators(cidr string, portMin, portMax int32) (*ServiceAllocato
 // KubernetesServiceIP is the first usable address, kept for the `kubernetes` Service.
 func (a *ServiceAllocators) KubernetesServiceIP() string { return a.ipAt(1).String() }
 
+// DNSServiceIP is the tenth address, kubeadm's choice for the kube-dns Service.
+func (a *ServiceAllocators) DNSServiceIP() string { return a.ipAt(10).String() }
+
 func (a *ServiceAllocators) ipAt(i int64) net.IP {
 	n := new(big.Int).Add(a.base, big.NewInt(i))
 	b := n.Bytes()

@@ -42,6 +42,12 @@ type Config struct {
 	NodeMonitorGracePeriod time.Duration
 	// ClusterCIDR is the range nodes' podCIDRs are cut from (default 10.244.0.0/16).
 	ClusterCIDR string
+	// DNSPort is where cluster DNS listens on the advertise address, behind
+	// the kube-dns Service (the tenth address of the Service range). Zero
+	// runs no cluster DNS. DNSUpstreams ("ip:port") answer names outside the
+	// cluster domain (default: the host's resolv.conf nameservers).
+	DNSPort      int
+	DNSUpstreams []string
 	// Agent, when set, runs a node agent in this process with credentials
 	// the server issues (its REST and certificate fields are filled in).
 	Agent *agent.Config

@@ -159,6 +159,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := bootstrap(ctx, kube, serviceIP, cfg.AdvertiseAddress, port, bundle.CAPEM); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
+	if cfg.DNSPort != 0 {
+		startClusterDNS(ctrlCtx, kube, cfg, allocators.DNSServiceIP(), log)
+	}
 	controlPlaneDone := make(chan error, 1)
 	go func() {
 		controlPlaneDone <- controlplane.Run(ctrlCtx, controlPlaneConfig(cfg, loopback, bundle.CAPEM, bundle.CAKey, controlplane.StableIdentity(cfg.DataDir)))
@@ -170,6 +173,9 @@ func Run(ctx context.Context, cfg Config) error {
 		agentDone = make(chan error, 1)
 		agentCfg := *cfg.Agent
 		agentCfg.ClusterCIDR = cfg.ClusterCIDR
+		if len(agentCfg.ClusterDNS) == 0 && cfg.DNSPort != 0 {
+			agentCfg.ClusterDNS = []string{allocators.DNSServiceIP()}
+		}
 		go func() { agentDone <- runLocalAgent(ctrlCtx, agentCfg, bundle, url) }()
 	}
 	log.Info("Serving", "address", ln.Addr().String(), "kubeconfig", kubeconfig, "startup", time.Since(start).Round(time.Millisecond))

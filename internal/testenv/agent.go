@@ -43,11 +43,13 @@ func testAgent(t testing.TB, dataDir string) *agent.Config {
 		Port:       port,
 		CgroupRoot: "/bosun-test-" + id,
 		BridgeName: "bt" + id,
+		// The host's namespace may hold a developer's own node.
+		SharedNetwork: true,
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if err := agent.Cleanup(ctx, cfg.DataDir, cfg.CgroupRoot, cfg.BridgeName, false); err != nil {
+		if err := agent.Cleanup(ctx, cfg.DataDir, cfg.CgroupRoot, cfg.BridgeName, agent.CleanupOptions{SharedNetwork: true}); err != nil {
 			t.Errorf("clean up after the node agent: %v", err)
 		}
 	})
