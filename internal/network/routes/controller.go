@@ -56,8 +56,8 @@ type Controller struct {
 	queue  reconcile.Queue
 
 	// warned holds the next hop each node was last warned about as not
-	// directly connected, so the warning comes once, not every sync. Only the single worker
-	// touches it.
+	// directly connected, so the warning comes once, not every sync.
+	// Only the single worker touches it.
 	warned map[string]netip.Addr
 }
 
