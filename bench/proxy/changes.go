@@ -25,10 +25,22 @@ type applied struct {
 	at     time.Time
 }
 
+// changeTimes are the sorted measurements of single endpoint changes.
+type changeTimes struct {
+	latency, nftCPU, proxierCPU []time.Duration
+}
+
+func (c changeTimes) report(rep *harness.Report) {
+	rep.Latency("endpoint change → kernel p50", harness.Quantile(c.latency, 0.5), "<", changeTarget)
+	rep.Latency("endpoint change → kernel p90", harness.Quantile(c.latency, 0.9), "<", 0)
+	rep.Latency("endpoint change: nft CPU p50", harness.Quantile(c.nftCPU, 0.5), "<", 0)
+	rep.Latency("endpoint change: informer+Proxier CPU p50", harness.Quantile(c.proxierCPU, 0.5), "<", 0)
+}
+
 // measureChanges runs a Proxier over the state and times single endpoint
 // changes (one endpoint of one service turning not ready, or back) from
 // the EndpointSlice update to nft returning with it applied.
-func measureChanges(ctx context.Context, rep *harness.Report, nft *applier, state proxy.State, changes int) error {
+func measureChanges(ctx context.Context, nft *applier, state proxy.State, changes int) (changeTimes, error) {
 	var objs []runtime.Object
 	for _, s := range state.Services {
 		objs = append(objs, s)
@@ -58,7 +70,7 @@ func measureChanges(ctx context.Context, rep *harness.Report, nft *applier, stat
 	go func() { done <- p.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 	if _, err := waitApplied(results, "table ip "+proxy.TableName); err != nil {
-		return fmt.Errorf("first sync: %w", err)
+		return changeTimes{}, fmt.Errorf("first sync: %w", err)
 	}
 
 	var lat, cpu, proxierCPU []time.Duration
@@ -77,11 +89,11 @@ func measureChanges(ctx context.Context, rep *harness.Report, nft *applier, stat
 		}
 		start, startCPU := time.Now(), processCPU()
 		if _, err := client.DiscoveryV1().EndpointSlices(sl.Namespace).Update(ctx, sl, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("update slice %s: %w", sl.Name, err)
+			return changeTimes{}, fmt.Errorf("update slice %s: %w", sl.Name, err)
 		}
 		a, err := waitApplied(results, fmt.Sprintf("bench/svc-%d/", i))
 		if err != nil {
-			return fmt.Errorf("change %d: %w", k, err)
+			return changeTimes{}, fmt.Errorf("change %d: %w", k, err)
 		}
 		lat = append(lat, a.at.Sub(start))
 		cpu = append(cpu, a.res.cpu)
@@ -89,12 +101,7 @@ func measureChanges(ctx context.Context, rep *harness.Report, nft *applier, stat
 		// after receiving is ordered.
 		proxierCPU = append(proxierCPU, goCPU-startCPU)
 	}
-	lat, cpu, proxierCPU = harness.Sorted(lat), harness.Sorted(cpu), harness.Sorted(proxierCPU)
-	rep.Latency("endpoint change → kernel p50", harness.Quantile(lat, 0.5), "<", changeTarget)
-	rep.Latency("endpoint change → kernel p90", harness.Quantile(lat, 0.9), "<", 0)
-	rep.Latency("endpoint change: nft CPU p50", harness.Quantile(cpu, 0.5), "<", 0)
-	rep.Latency("endpoint change: informer+Proxier CPU p50", harness.Quantile(proxierCPU, 0.5), "<", 0)
-	return nil
+	return changeTimes{harness.Sorted(lat), harness.Sorted(cpu), harness.Sorted(proxierCPU)}, nil
 }
 
 // waitApplied returns the first successful transaction mentioning want.

@@ -86,9 +86,14 @@ func run(ctx context.Context, out io.Writer, rep *harness.Report, services, endp
 	}
 	rep.Latency("full sync: nft -f whole table", full.wall, "<", fullTarget)
 	rep.Latency("full sync: nft CPU (user+sys)", full.cpu, "<", 0)
-	err = harness.Phase(out, fmt.Sprintf("timing %d single-endpoint changes", changes), func() error {
-		return measureChanges(ctx, rep, nft, state, changes)
+	var times changeTimes
+	err = harness.Phase(out, fmt.Sprintf("timing %d single-endpoint changes", changes), func() (err error) {
+		times, err = measureChanges(ctx, nft, state, changes)
+		return err
 	})
+	if err == nil {
+		times.report(rep)
+	}
 	rep.Add(harness.Figure{Name: "host load average (1 min)", Value: loadAverage()})
 	return err
 }

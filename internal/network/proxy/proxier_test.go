@@ -27,7 +27,12 @@ func (r *recorder) apply(_ context.Context, script string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.scripts = append(r.scripts, script)
-	defer func() { r.applied <- struct{}{} }()
+	defer func() {
+		select { // a resyncing Proxier must not block on a test done reading
+		case r.applied <- struct{}{}:
+		default:
+		}
+	}()
 	if r.fail {
 		r.fail = false
 		return errors.New("nft said no")
@@ -48,12 +53,12 @@ func (r *recorder) next(t *testing.T) string {
 	return r.scripts[len(r.scripts)-1]
 }
 
-func startProxier(t *testing.T, rec *recorder, objs ...runtime.Object) *fake.Clientset {
+func startProxier(t *testing.T, rec *recorder, syncPeriod time.Duration, objs ...runtime.Object) *fake.Clientset {
 	t.Helper()
 	client := fake.NewClientset(objs...)
 	ctx, cancel := context.WithCancel(context.Background())
 	factory := informers.NewSharedInformerFactory(client, 0)
-	p := New(Config{Informers: factory, NodeName: "node-a", ClusterCIDR: testCIDR, Apply: rec.apply,
+	p := New(Config{Informers: factory, NodeName: "node-a", ClusterCIDR: testCIDR, Apply: rec.apply, SyncPeriod: syncPeriod,
 		Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	factory.Start(ctx.Done())
 	done := make(chan error, 1)
@@ -68,7 +73,7 @@ func startProxier(t *testing.T, rec *recorder, objs ...runtime.Object) *fake.Cli
 
 func TestProxierAppliesChangesIncrementally(t *testing.T) {
 	rec := &recorder{applied: make(chan struct{}, 16)}
-	client := startProxier(t, rec, service("default", "web", "10.0.0.5"), twoReady,
+	client := startProxier(t, rec, 0, service("default", "web", "10.0.0.5"), twoReady,
 		service("default", "other", "10.0.0.6"), slice("default", "other", "other-1", 80, ep{ip: "10.244.3.3"}))
 	ctx := context.Background()
 	first := rec.next(t)
@@ -98,5 +103,16 @@ func TestProxierAppliesChangesIncrementally(t *testing.T) {
 	}
 	if retry := rec.next(t); !strings.HasPrefix(retry, "table ip bosun-proxy\ndelete table") || strings.Contains(retry, "default/other/") {
 		t.Fatalf("after a failure the whole table is replaced, without the deleted service:\n%s", retry)
+	}
+}
+
+func TestProxierResyncKeepsTheTable(t *testing.T) {
+	rec := &recorder{applied: make(chan struct{}, 16)}
+	startProxier(t, rec, 20*time.Millisecond, service("default", "web", "10.0.0.5", affinity(0)), twoReady)
+	rec.next(t)
+	resync := rec.next(t)
+	if !strings.HasPrefix(resync, "add table ip bosun-proxy\n") || !strings.Contains(resync, "flush chain ip bosun-proxy "+webSvc+"\n") ||
+		strings.Contains(resync, "delete") {
+		t.Fatalf("a resync must re-assert every chain without deleting the table or its affinity sets:\n%s", resync)
 	}
 }
