@@ -17,6 +17,7 @@ import (
 type result struct {
 	latencies []time.Duration
 	elapsed   time.Duration
+	cpu       time.Duration // process CPU time used meanwhile
 }
 
 // query sends A queries for names round-robin over one UDP socket for

@@ -10,4 +10,5 @@
 //	build    time to build the index of the Services
 //	qps      answered queries per second from the one client
 //	latency  p50 and p99 from send to answer
+//	cpu      process CPU time (server and client) per query
 package main

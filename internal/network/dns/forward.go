@@ -88,9 +88,7 @@ func (f *forwarder) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) 
 
 // forwarded turns an upstream's answer into the reply to r.
 func forwarded(r, resp *dns.Msg) *dns.Msg {
-	m := new(dns.Msg).SetReply(r)
-	m.Rcode = resp.Rcode
-	m.RecursionAvailable = resp.RecursionAvailable
+	m := reply(r, resp.Rcode)
 	m.AuthenticatedData = resp.AuthenticatedData
 	m.Answer, m.Ns = resp.Answer, resp.Ns
 	for _, rr := range resp.Extra {

@@ -73,20 +73,29 @@ func (s *Server) Run(ctx context.Context) error {
 		_ = ln.Close()
 		return err
 	}
-	servers := []*dns.Server{
-		{PacketConn: pc, Handler: s, UDPSize: maxQuerySize},
-		{Listener: ln, Handler: s},
+	var started sync.WaitGroup
+	tcp := &dns.Server{Listener: ln, Handler: s, NotifyStartedFunc: started.Done}
+	started.Add(1)
+	serve := []func() error{tcp.ActivateAndServe}
+	// A server that failed to start has nothing to shut down.
+	stop := []func(){func() { _ = tcp.Shutdown() }}
+	if self.IP.IsUnspecified() {
+		udp := &dns.Server{PacketConn: pc, Handler: s, UDPSize: maxQuerySize, NotifyStartedFunc: started.Done}
+		started.Add(1)
+		serve = append(serve, udp.ActivateAndServe)
+		stop = append(stop, func() { _ = udp.Shutdown() })
+	} else {
+		w := &udpWorkers{s: s, conn: pc.(*net.UDPConn)}
+		serve = append(serve, w.serve)
+		stop = append(stop, func() { _ = pc.Close() })
 	}
 	var (
-		wg      sync.WaitGroup
-		started sync.WaitGroup
-		errc    = make(chan error, len(servers))
+		wg   sync.WaitGroup
+		errc = make(chan error, len(serve))
 	)
-	for _, srv := range servers {
-		started.Add(1)
-		srv.NotifyStartedFunc = started.Done
+	for _, fn := range serve {
 		wg.Go(func() {
-			if err := srv.ActivateAndServe(); err != nil {
+			if err := fn(); err != nil {
 				errc <- err
 				cancel()
 			}
@@ -107,9 +116,8 @@ func (s *Server) Run(ctx context.Context) error {
 		close(s.ready)
 	}()
 	<-ctx.Done()
-	for _, srv := range servers {
-		// A server that failed to start has nothing to shut down.
-		_ = srv.Shutdown()
+	for _, fn := range stop {
+		fn()
 	}
 	wg.Wait()
 	select {

@@ -21,12 +21,17 @@ import (
 // seeded with objs, until the test ends.
 func startServer(t *testing.T, upstreams []string, objs ...runtime.Object) (*Server, *fake.Clientset) {
 	t.Helper()
+	return startServerAt(t, "127.0.0.1:0", upstreams, objs...)
+}
+
+func startServerAt(t *testing.T, addr string, upstreams []string, objs ...runtime.Object) (*Server, *fake.Clientset) {
+	t.Helper()
 	cs := fake.NewClientset(objs...)
 	if len(upstreams) == 0 {
 		// Never the machine's resolv.conf: a port nothing answers on.
 		upstreams = []string{"127.0.0.1:9"}
 	}
-	s := New(Config{Factory: informers.NewSharedInformerFactory(cs, 0), Addr: "127.0.0.1:0",
+	s := New(Config{Factory: informers.NewSharedInformerFactory(cs, 0), Addr: addr,
 		Upstreams: upstreams, ForwardTimeout: 500 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -74,6 +79,19 @@ func TestServerAnswersOverUDPAndTCP(t *testing.T) {
 		resp = ask(t, network, s.Addr(), "nope.default.svc.cluster.local.", dns.TypeA, 1232)
 		if resp.Rcode != dns.RcodeNameError || len(resp.Ns) != 1 || resp.IsEdns0() == nil {
 			t.Errorf("%s: unknown name got %v", network, resp)
+		}
+	}
+}
+
+// On a wildcard address UDP goes through miekg's server, which replies
+// from the address each query came to.
+func TestServerOnWildcardAddress(t *testing.T) {
+	s, _ := startServerAt(t, "0.0.0.0:0", nil, service("default", "web", "10.0.0.20"))
+	_, port, _ := net.SplitHostPort(s.Addr())
+	for _, network := range []string{"udp", "tcp"} {
+		resp := ask(t, network, net.JoinHostPort("127.0.0.1", port), "web.default.svc.cluster.local.", dns.TypeA, 0)
+		if len(resp.Answer) != 1 {
+			t.Errorf("%s: got %v", network, resp)
 		}
 	}
 }
