@@ -58,23 +58,21 @@ func serverArgs(c *Cluster, n *Node) []string {
 	return append(args, c.ServerArgs...)
 }
 
-// Join is what a worker needs to join the first time: a bootstrap token
-// and the pin of the cluster CA's public key. A worker that joined before
-// reuses the kubeconfig it saved and needs neither.
+// Join is what a worker needs to join: a bootstrap token and the pin of
+// the cluster CA's public key.
 type Join struct {
-	Token      string
-	CACertHash string
+	Token      string `json:"token"`
+	CACertHash string `json:"caCertHash"`
 }
 
 // agentArgs is a worker's command line after the binary.
-func agentArgs(c *Cluster, n *Node, join *Join) []string {
+func agentArgs(c *Cluster, n *Node, join Join) []string {
 	args := []string{"agent",
 		"--data-dir", n.AgentDataDir(),
 		"--server", c.APIServerURL(),
+		"--token", join.Token,
+		"--ca-cert-hash", join.CACertHash,
 		"--cluster-cidr", c.ClusterCIDR,
-	}
-	if join != nil {
-		args = append(args, "--token", join.Token, "--ca-cert-hash", join.CACertHash)
 	}
 	args = append(args, nodeArgs(c, n)...)
 	return append(args, c.AgentArgs...)

@@ -10,9 +10,13 @@ import (
 	"time"
 )
 
+// agentLeaseRenewal is how often an agent renews its node Lease (as
+// kubelet, fixed); a node silent for less is healthy.
+const agentLeaseRenewal = 10 * time.Second
+
 // CreateOptions shape a new cluster. Zero values take the defaults.
 type CreateOptions struct {
-	// Nodes counts all nodes, the control plane's included (default 1).
+	// Nodes counts all nodes, the control plane's included: at least 1.
 	Nodes int
 	// Subnet is the nodes' network (default: the first free 172.30.N.0/24).
 	Subnet string
@@ -72,11 +76,11 @@ func (m *Manager) plan(ctx context.Context, name string, o CreateOptions) (*Clus
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
-	if o.Nodes == 0 {
-		o.Nodes = 1
-	}
 	if o.Nodes < 1 {
 		return nil, fmt.Errorf("--nodes must be at least 1, not %d", o.Nodes)
+	}
+	if g := o.NodeMonitorGracePeriod; g != 0 && g <= agentLeaseRenewal {
+		return nil, fmt.Errorf("--node-monitor-grace-period %s must exceed the %s in which agents renew their node Lease, or healthy nodes flap NotReady", g, agentLeaseRenewal)
 	}
 	dir := filepath.Join(m.StateDir, name)
 	if _, err := os.Stat(dir); err == nil {

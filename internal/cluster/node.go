@@ -10,20 +10,25 @@ import (
 )
 
 // startNode starts a node's process and records its PID: the server on the
-// control plane, an agent on a worker (joining with join the first time).
+// control plane, an agent on a worker. A worker joins with join, else with
+// what it joined with before, else with a new token; a worker that never
+// finished joining gets a new token too, as its old one may have expired.
 func (m *Manager) startNode(ctx context.Context, c *Cluster, n *Node, join *Join) error {
 	if err := os.MkdirAll(n.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir of node %s: %w", n.Name, err)
 	}
 	args := serverArgs(c, n)
 	if n.Role == RoleWorker {
-		if join == nil && !joined(n) {
+		switch {
+		case join != nil:
+			n.Join = join
+		case n.Join == nil || !joined(n):
 			var err error
-			if join, err = m.newJoin(ctx, c); err != nil {
+			if n.Join, err = m.newJoin(ctx, c); err != nil {
 				return err
 			}
 		}
-		args = agentArgs(c, n, join)
+		args = agentArgs(c, n, *n.Join)
 	}
 	pid, err := startInNetns(n.Netns, n.LogFile(), m.Binary, args...)
 	if err != nil {

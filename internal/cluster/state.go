@@ -50,6 +50,10 @@ type Node struct {
 	HostVeth   string `json:"hostVeth"`
 	DataDir    string `json:"dataDir"`
 	CgroupRoot string `json:"cgroupRoot"`
+	// Join is what a worker joined with. `bosun agent` takes the same flags
+	// on every start, though once it has saved its kubeconfig it no longer
+	// uses the token (which may have expired by then).
+	Join *Join `json:"join,omitempty"`
 	// PID is the node's bosun process (server or agent), 0 when stopped.
 	PID         int  `json:"pid,omitempty"`
 	Partitioned bool `json:"partitioned,omitempty"`

@@ -5,6 +5,8 @@ import (
 	"testing"
 )
 
+func testPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
 func prefixes(ss ...string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range ss {
