@@ -57,6 +57,8 @@ func busyboxEntries(bin []byte, applets []string) ([]entry, error) {
 		file(busyboxInImage, 0o755, bin),
 		file("etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n")),
 		file("etc/group", 0o644, []byte("root:x:0:\nnobody:x:65534:\n")),
+		dir("usr/local", 0o755), dir("usr/local/bin", 0o755),
+		file("usr/local/bin/wget", 0o755, []byte(wgetWithoutT)),
 	}
 	dirs := map[string]bool{".": true}
 	for _, e := range entries {
@@ -78,6 +80,25 @@ func busyboxEntries(bin []byte, applets []string) ([]entry, error) {
 	}
 	return entries, nil
 }
+
+// wgetWithoutT comes before busybox's wget on PATH: Debian's static
+// busybox 1.35 dies of SIGSEGV in `wget -T N`, so the timeout is given to
+// busybox's timeout(1) around a wget without -T.
+const wgetWithoutT = `#!/bin/busybox sh
+timeout=
+n=$#
+while [ "$n" -gt 0 ]; do
+  a=$1; shift; n=$((n-1))
+  case $a in
+    -T) timeout=$1; shift; n=$((n-1)) ;;
+    -T*) timeout=${a#-T} ;;
+    --timeout=*) timeout=${a#--timeout=} ;;
+    *) set -- "$@" "$a" ;;
+  esac
+done
+[ -z "$timeout" ] || exec /bin/busybox timeout "$timeout" /bin/busybox wget "$@"
+exec /bin/busybox wget "$@"
+`
 
 // elfArch maps an executable's machine to the OCI architecture name.
 func elfArch(binPath string) (string, error) {
