@@ -43,12 +43,16 @@ unit:
 acceptance: build
 	hack/acceptance.sh $(BIN) $(ACCEPTANCE) sim api deployment
 	hack/acceptance.sh $(BIN) $(ACCEPTANCE) node pods
+	hack/acceptance.sh $(BIN) $(ACCEPTANCE) cluster services
 
 # bench prints every performance figure beside its target (not part of test).
 bench: build
 	$(GO) run ./bench/apiserver -bosun $(BIN)
 	$(GO) run ./bench/controlplane -bosun $(BIN)
 	$(GO) run ./bench/agent -bosun $(BIN)
+	$(GO) run ./bench/proxy
+	$(GO) run ./bench/dns
+	$(GO) run ./bench/podnet
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
