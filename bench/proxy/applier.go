@@ -11,20 +11,16 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bosun-dev/bosun/internal/network/proxy"
 )
 
-// applier runs nft inside the bench's namespace the way the agent does in
-// its own: `nft -f -` started from a thread already in that namespace
-// (children are born in their parent thread's namespace), so no nsenter or
-// `ip netns exec` is timed.
+// applier runs nft (and conntrack cleanup) inside the bench's namespace
+// the way the agent does in its own: from a thread already in that
+// namespace (children are born in their parent thread's namespace, sockets
+// in their creator's), so no nsenter or `ip netns exec` is timed.
 type applier struct {
-	reqs chan applyReq
-}
-
-type applyReq struct {
-	ctx    context.Context
-	script string
-	res    chan applyRes
+	reqs chan func()
 }
 
 type applyRes struct {
@@ -33,7 +29,7 @@ type applyRes struct {
 }
 
 func startApplier(ns string) (*applier, error) {
-	a := &applier{reqs: make(chan applyReq)}
+	a := &applier{reqs: make(chan func())}
 	ready := make(chan error)
 	go func() {
 		// Never unlocked: the thread leaves with the goroutine instead of
@@ -51,8 +47,8 @@ func startApplier(ns string) (*applier, error) {
 			return
 		}
 		close(ready)
-		for r := range a.reqs {
-			r.res <- nft(r.ctx, r.script)
+		for fn := range a.reqs {
+			fn()
 		}
 	}()
 	if err := <-ready; err != nil {
@@ -62,10 +58,23 @@ func startApplier(ns string) (*applier, error) {
 }
 
 func (a *applier) apply(ctx context.Context, script string) (applyRes, error) {
-	res := make(chan applyRes, 1)
-	a.reqs <- applyReq{ctx: ctx, script: script, res: res}
-	r := <-res
+	var r applyRes
+	a.do(func() { r = nft(ctx, script) })
 	return r, r.err
+}
+
+// forgetUDP clears stale conntrack entries in the namespace.
+func (a *applier) forgetUDP(flows []proxy.UDPFlow) error {
+	var err error
+	a.do(func() { err = proxy.ForgetUDP(flows) })
+	return err
+}
+
+// do runs fn on the thread in the namespace and waits for it.
+func (a *applier) do(fn func()) {
+	done := make(chan struct{})
+	a.reqs <- func() { fn(); close(done) }
+	<-done
 }
 
 func (a *applier) stop() { close(a.reqs) }

@@ -57,7 +57,8 @@ func measureChanges(ctx context.Context, nft *applier, state proxy.State, change
 	var goCPU time.Duration // the bench process's CPU when the last script reached Apply
 	p := proxy.New(proxy.Config{
 		Informers: factory, NodeName: state.NodeName, ClusterCIDR: state.ClusterCIDR,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ForgetUDP: nft.forgetUDP,
 		Apply: func(ctx context.Context, script string) error {
 			goCPU = processCPU()
 			r, err := nft.apply(ctx, script)

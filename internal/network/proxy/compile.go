@@ -90,6 +90,9 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 		return
 	}
 
+	if proto == "udp" {
+		recordUDP(rs, clusterIP, external, sp.Port, nodePort, clusterEps)
+	}
 	var affinity int32
 	if svc.Spec.SessionAffinity == v1.ServiceAffinityClientIP {
 		affinity = defaultAffinityTimeout
@@ -138,6 +141,20 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 	}
 	if nodePort != 0 {
 		rs.addElement(mapServiceNodePorts, proto+" . "+itoa(nodePort), "goto "+extChain)
+	}
+}
+
+// recordUDP notes where a UDP service port's addresses send to.
+func recordUDP(rs *ruleset, clusterIP string, external []string, port, nodePort int32, eps []endpoint) {
+	ips := make([]string, len(eps))
+	for i, e := range eps {
+		ips[i] = e.IP
+	}
+	for _, a := range append(addrs(clusterIP), external...) {
+		rs.udp[udpAddr{a, port}] = ips
+	}
+	if nodePort != 0 {
+		rs.udp[udpAddr{"", nodePort}] = ips
 	}
 }
 

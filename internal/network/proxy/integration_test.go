@@ -66,6 +66,32 @@ func newTestNode(t *testing.T) *testNode {
 	return n
 }
 
+// runProxier runs a Proxier programming the node from client until the
+// test ends, and returns once its first sync is in.
+func (n *testNode) runProxier(t *testing.T, client *fake.Clientset) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	factory := informers.NewSharedInformerFactory(client, 0)
+	p := New(Config{Informers: factory, NodeName: "node-a", ClusterCIDR: podCIDR, Apply: nftIn(n.node),
+		ForgetUDP: func(flows []UDPFlow) error { return inNetns(n.node, func() error { return ForgetUDP(flows) }) },
+		Log:       slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	factory.Start(ctx.Done())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		factory.Shutdown()
+	})
+	select {
+	case <-p.Ready():
+	case err := <-done:
+		t.Fatalf("Run ended before the first sync: %v", err)
+	}
+	return ctx
+}
+
 // serve answers every connection to :8080 in ns with "name peer-address".
 func serve(t *testing.T, ns, name string) {
 	var l net.Listener
@@ -140,25 +166,7 @@ func TestProxierServesTraffic(t *testing.T) {
 		service("default", "solo", "10.0.0.52"), slice("default", "solo", "solo-1", 8080, ep{ip: pod1IP, node: "node-a"}),
 		service("default", "empty", "10.0.0.53"),
 	)
-	ctx, cancel := context.WithCancel(context.Background())
-	factory := informers.NewSharedInformerFactory(client, 0)
-	p := New(Config{Informers: factory, NodeName: "node-a", ClusterCIDR: podCIDR, Apply: nftIn(n.node),
-		Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
-	factory.Start(ctx.Done())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		factory.Shutdown()
-	})
-	select {
-	case <-p.Ready():
-	case err := <-done:
-		t.Fatalf("Run ended before the first sync: %v", err)
-	}
+	ctx := n.runProxier(t, client)
 
 	t.Run("cluster IP balances over both pods, masquerading outside clients", func(t *testing.T) {
 		if seen := answers(t, n.client, "10.0.0.50:80", 40); seen["pod1"] == 0 || seen["pod2"] == 0 {

@@ -8,9 +8,6 @@ import (
 	"sync"
 	"time"
 
-	discoveryv1 "k8s.io/api/discovery/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
@@ -39,6 +36,10 @@ type Config struct {
 	// Apply runs an nft script in the node's network namespace. Default
 	// NFT (`nft -f -` in the caller's namespace).
 	Apply func(ctx context.Context, script string) error
+	// ForgetUDP deletes stale UDP conntrack entries in the node's network
+	// namespace after a change is applied. Default ForgetUDP (the
+	// caller's namespace).
+	ForgetUDP func(flows []UDPFlow) error
 }
 
 // Proxier keeps the node's service table in sync with the API: each change
@@ -77,6 +78,9 @@ func New(cfg Config) *Proxier {
 	}
 	if cfg.Apply == nil {
 		cfg.Apply = NFT
+	}
+	if cfg.ForgetUDP == nil {
+		cfg.ForgetUDP = ForgetUDP
 	}
 	svcInf := cfg.Informers.Core().V1().Services()
 	sliceInf := cfg.Informers.Discovery().V1().EndpointSlices()
@@ -140,86 +144,6 @@ func (p *Proxier) Run(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// sync applies the services changed since the last sync as one
-// incremental transaction; all rebuilds the whole table from the listers
-// and re-asserts every object of it.
-func (p *Proxier) sync(ctx context.Context, all bool) error {
-	p.mu.Lock()
-	dirty := p.dirty
-	p.dirty = map[string]bool{}
-	p.mu.Unlock()
-	if !p.valid || all {
-		return p.syncAll(ctx, all)
-	}
-	frags := make(map[string]*ruleset, len(dirty))
-	for key := range dirty {
-		f, err := p.compile(key)
-		if err != nil {
-			return err
-		}
-		frags[key] = f
-	}
-	before, after := p.table.update(frags)
-	if script := renderDiff(before, after, false); script != "" {
-		if err := p.cfg.Apply(ctx, script); err != nil {
-			return fmt.Errorf("apply services %v: %w", changedKeys(dirty), err)
-		}
-	}
-	return nil
-}
-
-// syncAll builds the table from the listers: a full replace when the
-// kernel's table is unknown, else a re-assertion keeping affinity sets.
-func (p *Proxier) syncAll(ctx context.Context, all bool) error {
-	svcs, err := p.services.List(labels.Everything())
-	if err != nil {
-		return fmt.Errorf("list services: %w", err)
-	}
-	sl, err := p.slices.List(labels.Everything())
-	if err != nil {
-		return fmt.Errorf("list endpoint slices: %w", err)
-	}
-	fresh := newIndex()
-	fresh.update(compileAll(State{NodeName: p.cfg.NodeName, ClusterCIDR: p.cfg.ClusterCIDR, Services: svcs, EndpointSlices: sl}))
-	script := renderFull(fresh.rs)
-	if p.valid && all {
-		script = renderDiff(p.table.rs, fresh.rs, true)
-	}
-	if err := p.cfg.Apply(ctx, script); err != nil {
-		return fmt.Errorf("apply all %d services: %w", len(svcs), err)
-	}
-	p.table, p.valid = fresh, true
-	select {
-	case <-p.ready:
-	default:
-		close(p.ready)
-		p.log.Info("Service rules applied", "services", len(svcs))
-	}
-	return nil
-}
-
-// compile builds one service's part from the listers; nil when the
-// service is gone.
-func (p *Proxier) compile(key string) (*ruleset, error) {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("service key %q: %w", key, err)
-	}
-	svc, err := p.services.Services(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get service %s: %w", key, err)
-	}
-	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: name})
-	sl, err := p.slices.EndpointSlices(ns).List(sel)
-	if err != nil {
-		return nil, fmt.Errorf("list endpoint slices of service %s: %w", key, err)
-	}
-	return compileService(svc, sl, p.cfg.NodeName, p.cfg.ClusterCIDR), nil
 }
 
 // changedKeys lists a few of the services a failed sync touched, for the log.

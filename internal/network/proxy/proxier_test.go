@@ -4,21 +4,26 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
 )
 
 // recorder is an Apply keeping the scripts; fail makes the next one fail.
 type recorder struct {
 	mu      sync.Mutex
 	scripts []string
+	flows   []UDPFlow
 	fail    bool
 	applied chan struct{}
 }
@@ -40,6 +45,13 @@ func (r *recorder) apply(_ context.Context, script string) error {
 	return nil
 }
 
+func (r *recorder) forget(flows []UDPFlow) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flows = append(r.flows, flows...)
+	return nil
+}
+
 // next waits for the next applied script.
 func (r *recorder) next(t *testing.T) string {
 	t.Helper()
@@ -58,7 +70,7 @@ func startProxier(t *testing.T, rec *recorder, syncPeriod time.Duration, objs ..
 	client := fake.NewClientset(objs...)
 	ctx, cancel := context.WithCancel(context.Background())
 	factory := informers.NewSharedInformerFactory(client, 0)
-	p := New(Config{Informers: factory, NodeName: "node-a", ClusterCIDR: testCIDR, Apply: rec.apply, SyncPeriod: syncPeriod,
+	p := New(Config{Informers: factory, NodeName: "node-a", ClusterCIDR: testCIDR, Apply: rec.apply, ForgetUDP: rec.forget, SyncPeriod: syncPeriod,
 		Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	factory.Start(ctx.Done())
 	done := make(chan error, 1)
@@ -115,4 +127,25 @@ func TestProxierResyncKeepsTheTable(t *testing.T) {
 		strings.Contains(resync, "delete") {
 		t.Fatalf("a resync must re-assert every chain without deleting the table or its affinity sets:\n%s", resync)
 	}
+}
+
+func TestProxierForgetsStaleUDPFlows(t *testing.T) {
+	rec := &recorder{applied: make(chan struct{}, 16)}
+	udp := func(s *v1.Service) { s.Spec.Ports[0].Protocol = v1.ProtocolUDP }
+	udpSlice := func(eps ...ep) *discoveryv1.EndpointSlice {
+		s := slice("default", "dns", "dns-1", 53, eps...)
+		s.Ports[0].Protocol = ptr.To(v1.ProtocolUDP)
+		return s
+	}
+	client := startProxier(t, rec, 0, service("default", "dns", "10.0.0.10", udp), udpSlice(ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3"}))
+	rec.next(t)
+	if _, err := client.DiscoveryV1().EndpointSlices("default").Update(context.Background(), udpSlice(ep{ip: "10.244.1.2"}), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rec.next(t)
+	eventually(t, "the flows of the endpoint that left are forgotten", func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return slices.Contains(rec.flows, UDPFlow{Addr: "10.0.0.10", Port: 80, Endpoint: "10.244.1.3"})
+	})
 }

@@ -14,6 +14,16 @@ type ruleset struct {
 	maps map[string]map[string]string
 	// sets maps an affinity set's name to its timeout in seconds.
 	sets map[string]int32
+	// udp lists, in one service's part only, the endpoint addresses each
+	// UDP service address sends to, to forget stale conntrack entries.
+	udp map[udpAddr][]string
+}
+
+// udpAddr is a UDP address a service answers on; addr is empty for a
+// node port, which answers on every local address.
+type udpAddr struct {
+	addr string
+	port int32
 }
 
 // The named maps and sets. Keys are "ip . proto . port" for addresses a
@@ -55,7 +65,7 @@ var mapTypes = []named{
 }
 
 func newRuleset() *ruleset {
-	rs := &ruleset{chains: map[string][]string{}, maps: map[string]map[string]string{}, sets: map[string]int32{}}
+	rs := &ruleset{chains: map[string][]string{}, maps: map[string]map[string]string{}, sets: map[string]int32{}, udp: map[udpAddr][]string{}}
 	for _, m := range mapTypes {
 		rs.maps[m.name] = map[string]string{}
 	}
