@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
@@ -39,7 +40,7 @@ func compileAll(s State) map[string]*ruleset {
 
 // compileService builds one service's part of the table from its
 // EndpointSlices, so a change to one service recompiles only that part.
-func compileService(svc *v1.Service, slices_ []*discoveryv1.EndpointSlice, nodeName, clusterCIDR string) *ruleset {
+func compileService(svc *v1.Service, epSlices []*discoveryv1.EndpointSlice, nodeName, clusterCIDR string) *ruleset {
 	rs := newRuleset()
 	if svc.Spec.Type == v1.ServiceTypeExternalName {
 		return rs
@@ -49,7 +50,7 @@ func compileService(svc *v1.Service, slices_ []*discoveryv1.EndpointSlice, nodeN
 		cidr = p.Masked().String()
 	}
 	for _, sp := range svc.Spec.Ports {
-		compilePort(rs, svc, sp, portEndpoints(slices_, sp, nodeName), cidr)
+		compilePort(rs, svc, sp, portEndpoints(epSlices, sp, nodeName), cidr)
 	}
 	return rs
 }
@@ -192,4 +193,4 @@ func addrs(ip string) []string {
 	return []string{ip}
 }
 
-func itoa(n int32) string { return fmt.Sprint(n) }
+func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -27,9 +27,9 @@ func (e endpoint) addr() string { return e.IP + ":" + strconv.Itoa(int(e.Port)) 
 // targetPort resolves per pod), an address listed twice (a slice being
 // replaced by another) counts once, preferring its ready copy. The result
 // is sorted so the rules, and the random pick's indices, are stable.
-func portEndpoints(slices_ []*discoveryv1.EndpointSlice, sp v1.ServicePort, nodeName string) []endpoint {
+func portEndpoints(epSlices []*discoveryv1.EndpointSlice, sp v1.ServicePort, nodeName string) []endpoint {
 	byAddr := map[string]endpoint{}
-	for _, s := range slices_ {
+	for _, s := range epSlices {
 		if s.AddressType != discoveryv1.AddressTypeIPv4 {
 			continue
 		}

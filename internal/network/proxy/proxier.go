@@ -116,7 +116,7 @@ func (p *Proxier) Run(ctx context.Context) error {
 	all := false
 	for {
 		start := time.Now()
-		if err := p.sync(ctx, all); err != nil {
+		if err := p.safeSync(ctx, all); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -157,6 +157,17 @@ func changedKeys(dirty map[string]bool) []string {
 		keys = append(keys[:5], fmt.Sprintf("and %d more", len(keys)-5))
 	}
 	return keys
+}
+
+// safeSync turns a panic in a sync into an error, so one bad object does
+// not take the node's service rules down with the agent.
+func (p *Proxier) safeSync(ctx context.Context, all bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sync panicked: %v", r)
+		}
+	}()
+	return p.sync(ctx, all)
 }
 
 // trigger asks Run for a sync without blocking; pending requests merge.
