@@ -40,6 +40,11 @@ func nodeArgs(c *Cluster, n *Node) []string {
 	if len(c.RegistryMirrors) > 0 {
 		args = append(args, "--registry-mirror", strings.Join(c.RegistryMirrors, ","))
 	}
+	if n.Role == RoleControlPlane {
+		// kubectl get nodes shows it in ROLES, as on a kubeadm cluster; the
+		// node takes pods like any other (no NoSchedule taint).
+		args = append(args, "--node-labels", "node-role.kubernetes.io/control-plane=")
+	}
 	return args
 }
 

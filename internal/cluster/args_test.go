@@ -31,7 +31,7 @@ func TestCommandLines(t *testing.T) {
 		{"server", serverArgs(c, cp), "server --data-dir /s/demo/demo-control-plane --secure-port 6443 --advertise-address 172.30.1.2 " +
 			"--cluster-cidr 10.244.0.0/16 --node-monitor-grace-period 15s --node-name demo-control-plane --node-ip 172.30.1.2 " +
 			"--cgroup-root /bosun-demo.demo-control-plane --pod-bridge bosun0 --registry-mirror localhost:5000=http://172.30.1.1:5000 " +
-			"--service-cluster-ip-range 10.1.0.0/24"},
+			"--node-labels node-role.kubernetes.io/control-plane= --service-cluster-ip-range 10.1.0.0/24"},
 		{"agent", agentArgs(c, w, Join{Token: "abcdef.0123456789abcdef", CACertHash: "sha256:00"}),
 			"agent --data-dir /s/demo/demo-worker-1/agent --server https://172.30.1.2:6443 --token abcdef.0123456789abcdef " +
 				"--ca-cert-hash sha256:00 --cluster-cidr 10.244.0.0/16 --node-name demo-worker-1 --node-ip 172.30.1.3 " +

@@ -42,23 +42,27 @@ func (m *Manager) Create(ctx context.Context, name string, o CreateOptions) (*Cl
 	if err := m.setDefaults(); err != nil {
 		return nil, err
 	}
-	c, err := m.plan(ctx, name, o)
-	if err != nil {
-		return nil, fmt.Errorf("create cluster %s: %w", name, err)
-	}
-	if err := os.MkdirAll(m.StateDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create cluster %s: %w", name, err)
-	}
-	// Mkdir, not MkdirAll: of two creates of one name, one fails here.
-	if err := os.Mkdir(c.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create cluster %s: %w", name, err)
-	}
-	unlock, err := lock(c.dir)
+	unlockHost, err := lockFile(hostLock)
 	if err != nil {
 		return nil, err
 	}
+	c, err := m.plan(ctx, name, o)
+	if err != nil {
+		unlockHost()
+		return nil, fmt.Errorf("create cluster %s: %w", name, err)
+	}
+	unlock, err := m.claim(c)
+	if err != nil {
+		unlockHost()
+		return nil, fmt.Errorf("create cluster %s: %w", name, err)
+	}
 	defer unlock()
-	if err := m.build(ctx, c); err != nil {
+	err = m.buildNetwork(ctx, c)
+	unlockHost()
+	if err == nil {
+		err = m.buildNodes(ctx, c)
+	}
+	if err != nil {
 		m.printf("Removing what was made for cluster %s\n", name)
 		// The context may be what failed; removal must still run.
 		if derr := m.destroy(context.WithoutCancel(ctx), c); derr != nil {
@@ -169,13 +173,29 @@ func newNode(c *Cluster, name, role, ip string) Node {
 	}
 }
 
-// build makes what plan described, saving the state before each step so
-// a failure at any point leaves a cluster.json that destroy can undo.
-func (m *Manager) build(ctx context.Context, c *Cluster) error {
-	if err := c.Save(); err != nil {
-		return err
+// claim makes the cluster's state directory, locked, with its planned
+// cluster.json: from here on destroy can undo whatever follows.
+func (m *Manager) claim(c *Cluster) (unlock func(), err error) {
+	if err := os.MkdirAll(m.StateDir, 0o755); err != nil {
+		return nil, err
 	}
-	err := m.phase(fmt.Sprintf("Creating network %s on bridge %s", c.Subnet, c.Bridge), func() error {
+	// Mkdir, not MkdirAll: of two creates of one name, one fails here.
+	if err := os.Mkdir(c.dir, 0o755); err != nil {
+		return nil, err
+	}
+	if unlock, err = lock(c.dir); err != nil {
+		return nil, err
+	}
+	if err := c.Save(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// buildNetwork makes the host bridge and table and every node's namespace.
+func (m *Manager) buildNetwork(ctx context.Context, c *Cluster) error {
+	return m.phase(fmt.Sprintf("Creating network %s on bridge %s", c.Subnet, c.Bridge), func() error {
 		if err := setUpHost(ctx, c); err != nil {
 			return err
 		}
@@ -186,11 +206,13 @@ func (m *Manager) build(ctx context.Context, c *Cluster) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
+
+// buildNodes starts the control plane, then the workers, and waits until
+// every node is Ready; each start records its PID before the next step.
+func (m *Manager) buildNodes(ctx context.Context, c *Cluster) error {
 	cp := c.ControlPlane()
-	err = m.phase(fmt.Sprintf("Starting control plane %s (%s)", cp.Name, cp.IP), func() error {
+	err := m.phase(fmt.Sprintf("Starting control plane %s (%s)", cp.Name, cp.IP), func() error {
 		if err := m.startNode(ctx, c, cp, nil); err != nil {
 			return err
 		}

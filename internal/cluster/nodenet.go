@@ -34,16 +34,19 @@ func setUpNodeNet(ctx context.Context, c *Cluster, n *Node) error {
 	return nil
 }
 
-// tearDownNodeNet removes a node's network namespace, which takes its
-// veth pair, pod bridge, routes and nftables tables with it.
+// tearDownNodeNet removes a node's network namespace, which takes its pod
+// bridge, routes and nftables tables with it. The veth pair goes first,
+// by its host end: a namespace's interfaces are destroyed asynchronously
+// after `ip netns delete`, so the host end would linger for a moment.
 func tearDownNodeNet(ctx context.Context, n *Node) error {
 	var errs []error
+	if linkExists(n.HostVeth) {
+		if err := run(ctx, "ip", "link", "delete", n.HostVeth); err != nil && linkExists(n.HostVeth) {
+			errs = append(errs, err)
+		}
+	}
 	if netnsExists(n.Netns) {
 		errs = append(errs, run(ctx, "ip", "netns", "delete", n.Netns))
-	}
-	// A namespace that was never made, or a pair whose peer outlived it.
-	if linkExists(n.HostVeth) {
-		errs = append(errs, run(ctx, "ip", "link", "delete", n.HostVeth))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("remove network of node %s: %w", n.Name, err)

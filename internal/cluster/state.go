@@ -185,13 +185,25 @@ func List(stateDir string) ([]*Cluster, error) {
 // lock takes an exclusive lock on a cluster's directory, so two commands
 // never write its cluster.json from stale copies; unlock releases it.
 func lock(dir string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	return lockFile(filepath.Join(dir, ".lock"))
+}
+
+// hostLock is held while a new cluster picks its subnet and bridge and
+// claims them on the host, so two creates (even with different state
+// dirs) never pick the same free subnet.
+const hostLock = "/run/lock/bosun-cluster.lock"
+
+func lockFile(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", dir, err)
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", dir, err)
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return func() { f.Close() }, nil
 }

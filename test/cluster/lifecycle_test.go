@@ -71,9 +71,9 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("want 3 nodes with distinct InternalIPs and podCIDRs, got IPs %v, podCIDRs %v", ips, cidrs)
 		}
 		wide := kubectl(t, kubeconfig, "get", "nodes", "-o", "wide")
-		for _, n := range []string{cp, w1, w2} {
-			if !regexp.MustCompile(`(?m)^` + n + `\s+Ready\s`).MatchString(wide) {
-				t.Errorf("kubectl get nodes shows no Ready %s:\n%s", n, wide)
+		for n, role := range map[string]string{cp: "control-plane", w1: "<none>", w2: "<none>"} {
+			if !regexp.MustCompile(`(?m)^` + n + `\s+Ready\s+` + role + `\s`).MatchString(wide) {
+				t.Errorf("kubectl get nodes shows no Ready %s with roles %s:\n%s", n, role, wide)
 			}
 		}
 		list := c.must("list")
