@@ -57,7 +57,7 @@ func newTestNode(t *testing.T) *testNode {
 	ipn(n.client, "addr", "add", "10.98.0.2/24", "dev", "eth0")
 	ipn(n.client, "link", "set", "eth0", "up")
 	ipn(n.client, "route", "add", "default", "via", nodeIP)
-	if err := inNetns(n.node, PrepareNode); err != nil {
+	if err := inNetns(n.node, prepareNode); err != nil {
 		t.Fatal(err)
 	}
 	for i, ns := range n.pods {

@@ -3,9 +3,7 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 )
@@ -27,30 +25,6 @@ func Cleanup(ctx context.Context) error {
 	script := fmt.Sprintf("table ip %[1]s\ndelete table ip %[1]s\n", TableName)
 	if err := NFT(ctx, script); err != nil {
 		return fmt.Errorf("remove table %s: %w", TableName, err)
-	}
-	return nil
-}
-
-// PrepareNode sets what service traffic needs in the caller's network
-// namespace: forwarding, and bridged packets passing through netfilter,
-// because the reply from a pod to a pod on the same bridge is switched,
-// not routed, and would otherwise skip the conntrack entry that undoes
-// the service DNAT. Both sysctls are per network namespace.
-func PrepareNode() error {
-	for _, path := range []string{
-		"/proc/sys/net/ipv4/ip_forward",
-		"/proc/sys/net/bridge/bridge-nf-call-iptables",
-	} {
-		cur, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("prepare node for services: %s is missing (is br_netfilter loaded?)", path)
-		}
-		if err == nil && bytes.HasPrefix(cur, []byte("1")) {
-			continue
-		}
-		if err := os.WriteFile(path, []byte("1\n"), 0o644); err != nil {
-			return fmt.Errorf("prepare node for services: %w", err)
-		}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bosun-dev/bosun/internal/network/cni"
+
 	v1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
@@ -79,7 +81,7 @@ func listTable(t *testing.T, ns string) []string {
 	return items
 }
 
-func TestCleanupAndPrepareNode(t *testing.T) {
+func TestCleanup(t *testing.T) {
 	needRoot(t)
 	ns := newNetns(t)
 	ctx := context.Background()
@@ -92,7 +94,7 @@ func TestCleanupAndPrepareNode(t *testing.T) {
 				return err
 			}
 		}
-		return PrepareNode()
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +102,13 @@ func TestCleanupAndPrepareNode(t *testing.T) {
 	if out, err := exec.Command("nsenter", "--net=/run/netns/"+ns, "nft", "list", "tables").CombinedOutput(); err != nil || strings.Contains(string(out), TableName) {
 		t.Fatalf("table left after Cleanup: %v %s", err, out)
 	}
-	for _, k := range []string{"net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables"} {
-		if v := strings.TrimSpace(run(t, "ip", "netns", "exec", ns, "sysctl", "-n", k)); v != "1" {
-			t.Errorf("%s = %s in the namespace after PrepareNode", k, v)
-		}
+}
+
+// prepareNode sets in the caller's namespace what the agent sets for
+// Service traffic on a node.
+func prepareNode() error {
+	if err := cni.EnableForwarding(); err != nil {
+		return err
 	}
+	return cni.EnableBridgeNetfilter()
 }
