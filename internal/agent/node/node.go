@@ -97,11 +97,37 @@ func (n *Node) Run(ctx context.Context) {
 			}
 		})
 	})
+	n.untilReady(ctx)
 	every(ctx, cfg.Clock, cfg.StatusInterval, n.trigger, func() {
-		if err := n.syncStatus(ctx); err != nil && ctx.Err() == nil {
+		if _, err := n.syncStatus(ctx); err != nil && ctx.Err() == nil {
 			cfg.Log.Warn("Node status not updated", "node", cfg.NodeName, "err", err)
 		}
 	})
+}
+
+// Until the node is first Ready, its status is synced every
+// fastStatusInterval for at most fastStatusFor, as kubelet's fast status
+// update after start: a new node's network becomes ready moments after its
+// podCIDR arrives, and a whole StatusInterval later would keep it NotReady
+// for no reason.
+const (
+	fastStatusInterval = 200 * time.Millisecond
+	fastStatusFor      = time.Minute
+)
+
+func (n *Node) untilReady(ctx context.Context) {
+	deadline := n.cfg.Clock.Now().Add(fastStatusFor)
+	for n.cfg.Clock.Now().Before(deadline) {
+		ready, err := n.syncStatus(ctx)
+		if ready && err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.cfg.Clock.After(fastStatusInterval):
+		}
+	}
 }
 
 // every calls f now, then each interval and each time trigger fires,

@@ -137,7 +137,7 @@ func TestRegisterAdoptsExistingNode(t *testing.T) {
 	if h.node.UID() != "u1" {
 		t.Errorf("uid = %q", h.node.UID())
 	}
-	if err := h.node.syncStatus(ctx); err != nil {
+	if _, err := h.node.syncStatus(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(h.cidrs, []string{"10.244.1.0/24"}) {
@@ -156,7 +156,7 @@ func TestStatusFollowsRuntimeNetwork(t *testing.T) {
 
 	h.cri.NetworkReady = false
 	h.clock.Step(10 * time.Second)
-	if err := h.node.syncStatus(ctx); err != nil {
+	if _, err := h.node.syncStatus(ctx); err != nil {
 		t.Fatal(err)
 	}
 	r := find(h.get(t).Status.Conditions, corev1.NodeReady)
@@ -173,7 +173,7 @@ func TestStatusFollowsRuntimeNetwork(t *testing.T) {
 
 	h.cri.NetworkReady = true
 	h.clock.Step(10 * time.Second)
-	if err := h.node.syncStatus(ctx); err != nil {
+	if _, err := h.node.syncStatus(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r := find(h.get(t).Status.Conditions, corev1.NodeReady); r.Status != corev1.ConditionTrue || !r.LastHeartbeatTime.Time.Equal(h.clock.Now()) {
@@ -196,7 +196,7 @@ func TestStatusConflictIsRetried(t *testing.T) {
 		return false, nil, nil
 	})
 	h.clock.Step(10 * time.Second)
-	if err := h.node.syncStatus(ctx); err != nil {
+	if _, err := h.node.syncStatus(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r := find(h.get(t).Status.Conditions, corev1.NodeReady); conflicts != 1 || !r.LastHeartbeatTime.Time.Equal(h.clock.Now()) {
@@ -254,5 +254,25 @@ func TestHostnameDefaultsToNodeName(t *testing.T) {
 		if cfg.Hostname != tc.wantHostname || cfg.NodeName != tc.nodeName {
 			t.Errorf("node %q hostname %q: got node %q hostname %q, want hostname %q", tc.nodeName, tc.hostname, cfg.NodeName, cfg.Hostname, tc.wantHostname)
 		}
+	}
+}
+
+func TestUntilReadyPostsSoonAfterTheNetwork(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.cri.NetworkReady = false
+	if err := h.node.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); h.node.untilReady(ctx) }()
+	for !h.clock.HasWaiters() {
+		time.Sleep(time.Millisecond)
+	}
+	h.cri.NetworkReady = true
+	h.clock.Step(fastStatusInterval)
+	<-done
+	if r := find(h.get(t).Status.Conditions, corev1.NodeReady); r.Status != corev1.ConditionTrue {
+		t.Errorf("ready = %+v, want True one fast interval after the network", r)
 	}
 }

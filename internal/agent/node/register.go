@@ -79,7 +79,8 @@ func (n *Node) Register(ctx context.Context) error {
 	default:
 		return fmt.Errorf("register node %s: %w", cfg.NodeName, err)
 	}
-	return n.syncStatus(ctx)
+	_, err = n.syncStatus(ctx)
+	return err
 }
 
 // adopt brings an existing Node's labels and annotation up to date.

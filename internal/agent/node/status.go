@@ -90,36 +90,36 @@ func (n *Node) observe(ctx context.Context) observation {
 // syncStatus posts the node's status through the status subresource,
 // re-reading the Node on conflict, then records the transitions' events
 // and hands a newly seen podCIDR to PodCIDRReady.
-func (n *Node) syncStatus(ctx context.Context) error {
+func (n *Node) syncStatus(ctx context.Context) (ready bool, err error) {
 	cfg := n.cfg
 	o := n.observe(ctx)
+	ready = len(o.health.notReady) == 0
 	nodes := cfg.Client.CoreV1().Nodes()
-	var err error
 	for range statusUpdateRetries {
 		var node *corev1.Node
 		node, err = nodes.Get(ctx, cfg.NodeName, metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("get node %s: %w", cfg.NodeName, err)
+			return false, fmt.Errorf("get node %s: %w", cfg.NodeName, err)
 		}
 		n.setUID(node.UID)
 		n.podCIDRSeen(node.Spec.PodCIDR)
 		st, events := nodeStatus(node.Status, o, cfg.Clock.Now(), cfg.NodeName)
 		if apiequality.Semantic.DeepEqual(st, node.Status) {
-			return nil
+			return ready, nil
 		}
 		node.Status = st
 		if _, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{}); apierrors.IsConflict(err) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("update status of node %s: %w", cfg.NodeName, err)
+			return false, fmt.Errorf("update status of node %s: %w", cfg.NodeName, err)
 		}
 		for _, e := range events {
 			n.recorder.Event(n.ref(), corev1.EventTypeNormal, e.reason, e.message)
 		}
-		return nil
+		return ready, nil
 	}
-	return fmt.Errorf("update status of node %s: still conflicting after %d tries: %w", cfg.NodeName, statusUpdateRetries, err)
+	return false, fmt.Errorf("update status of node %s: still conflicting after %d tries: %w", cfg.NodeName, statusUpdateRetries, err)
 }
 
 // podCIDRSeen calls PodCIDRReady the first time the spec carries a podCIDR.
