@@ -17,6 +17,26 @@ func (m *Manager) StopNode(ctx context.Context, cluster, node string) error {
 	})
 }
 
+// StopProcess stops only a node's bosun process, as a crashed or upgraded
+// agent would be: its pods keep running, on the network their agent
+// programmed, for StartNode's agent to adopt. On the control plane the
+// API server and controllers stop with it.
+func (m *Manager) StopProcess(ctx context.Context, cluster, node string) error {
+	return m.nodeOp(cluster, node, func(c *Cluster, n *Node) error {
+		if !ownsProcess(n.PID, n.processDataDir()) {
+			return fmt.Errorf("node %s is not running", n.Name)
+		}
+		err := m.phase(fmt.Sprintf("Stopping the process of %s (pid %d)", n.Name, n.PID), func() error {
+			return stopProcess(ctx, n.PID, m.StopGrace)
+		})
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		n.PID = 0
+		return c.Save()
+	})
+}
+
 // StartNode starts a stopped node again and waits until it is Ready; a
 // worker rejoins with the kubeconfig it saved when it first joined.
 func (m *Manager) StartNode(ctx context.Context, cluster, node string) error {
