@@ -85,6 +85,17 @@ func TestNetwork(t *testing.T) {
 	t.Run("services", func(t *testing.T) { services(t, nc) })
 	t.Run("outside", func(t *testing.T) { reachOutside(t, nc, map[string]string{"client": w1, "web-1": cp}) })
 	t.Run("agent restart", func(t *testing.T) { agentRestart(t, nc, w2) })
+
+	// Pods that outlived an agent restart (their shims were started by the
+	// containerd before) go with the cluster too.
+	cli.must("delete", name)
+	var names []string
+	for _, n := range c.Nodes {
+		names = append(names, n.Name)
+	}
+	if left := leftovers(cli.state, name, c.Bridge, names); len(left) > 0 {
+		t.Errorf("delete left:\n%s", strings.Join(left, "\n"))
+	}
 }
 
 // podToPod: a pod reaches pods on other nodes at their pod IPs, in both
