@@ -126,12 +126,20 @@ func (m *Manager) plan(ctx context.Context, name string, o CreateOptions) (*Clus
 	if linkExists(bridge) {
 		return nil, fmt.Errorf("bridge %s already exists on this host (choose another with --bridge)", bridge)
 	}
+	// The server's default Service range; pods and nodes must route apart from it.
+	const serviceCIDR = "10.0.0.0/24"
 	cidr := o.ClusterCIDR
 	if cidr == "" {
 		cidr = "10.244.0.0/16"
 	}
-	if _, err := netip.ParsePrefix(cidr); err != nil {
+	pods, err := netip.ParsePrefix(cidr)
+	if err != nil {
 		return nil, fmt.Errorf("invalid cluster CIDR %q: %w", cidr, err)
+	}
+	for _, p := range []struct{ what, cidr string }{{"the node subnet", subnet.String()}, {"the Service range", serviceCIDR}} {
+		if q := netip.MustParsePrefix(p.cidr); pods.Overlaps(q) {
+			return nil, fmt.Errorf("cluster CIDR %s overlaps %s %s", pods, p.what, q)
+		}
 	}
 	bridgeIP, _ := HostAddr(subnet, 1)
 	c := &Cluster{

@@ -21,6 +21,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"create", name, "--subnet", "127.0.0.0/24"}, "overlaps 127.0.0.0/8"},
 		{[]string{"create", name, "--subnet", "10.1.0.0/29", "--nodes", "6"}, "room for 5 nodes"},
 		{[]string{"create", name, "--bridge", "lo"}, "bridge lo already exists"},
+		{[]string{"create", name, "--subnet", "10.1.0.0/24", "--cluster-cidr", "10.1.0.0/16"}, "cluster CIDR 10.1.0.0/16 overlaps the node subnet 10.1.0.0/24"},
+		{[]string{"create", name, "--cluster-cidr", "10.0.0.0/8"}, "cluster CIDR 10.0.0.0/8 overlaps the Service range 10.0.0.0/24"},
 		{[]string{"create", name, "--node-monitor-grace-period", "8s"}, "must exceed the 10s in which agents renew"},
 		{[]string{"create", name, "--bridge", "name-far-too-long"}, "invalid bridge name"},
 		{[]string{"node", "stop", "nosuch-node"}, "no cluster in " + c.state + " has a node nosuch-node"},
