@@ -12,6 +12,9 @@ need runc runc
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || want+=(containernetworking-plugins)
 need iptables iptables
 need nft nftables
+# pod routes, Service rules and `bosun cluster`'s network namespaces
+need ip iproute2
+need nsenter util-linux
 need kubectl kubectl
 if [ "${1:-run}" = test ]; then
   # make testimages: busybox image from busybox-static, served by a local registry
