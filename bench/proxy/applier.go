@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -80,8 +78,7 @@ func (a *applier) do(fn func()) {
 func (a *applier) stop() { close(a.reqs) }
 
 func nft(ctx context.Context, script string) applyRes {
-	cmd := exec.CommandContext(ctx, "nft", "-f", "-")
-	cmd.Stdin = strings.NewReader(script)
+	cmd := proxy.NFTCommand(ctx, script)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
