@@ -62,6 +62,8 @@ func newClusterCreateCommand(m *cluster.Manager) *cobra.Command {
 	f.StringVar(&o.ClusterCIDR, "cluster-cidr", "10.244.0.0/16", "range nodes' pod CIDRs come from")
 	f.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", 0, "how long a silent node stays Ready (default: the server's 40s)")
 	f.StringSliceVar(&o.RegistryMirrors, "registry-mirror", nil, "nodes' --registry-mirror values, registry=URL (default: localhost:5000=http://BRIDGE-IP:5000)")
+	f.StringArrayVar(&o.ServerArgs, "server-arg", nil, "extra argument for the control plane's bosun server, repeatable (--server-arg=--dns-upstreams=10.1.2.3:53)")
+	f.StringArrayVar(&o.AgentArgs, "agent-arg", nil, "extra argument for every worker's bosun agent, repeatable")
 	return cmd
 }
 
