@@ -125,7 +125,7 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 	if hasExternal && !ownChain {
 		rules = append(rules, fmt.Sprintf("ip daddr != %s jump mark-for-masquerade", clusterIP))
 	}
-	rs.chains[svcChain] = append(rules, p.pick(internal)...)
+	rs.chains[svcChain] = append(rules, p.pick(svcChain, internal)...)
 	if clusterIP != "" {
 		rs.addElement(mapServiceIPs, clusterIP+" . "+proto+" . "+itoa(sp.Port), "goto "+svcChain)
 	}
@@ -135,7 +135,7 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 	extChain := svcChain
 	if ownChain {
 		extChain = externalChain(key)
-		rs.chains[extChain] = p.externalRules(svc, svcChain, clusterEps, usable(eps, true), cidr)
+		rs.chains[extChain] = p.externalRules(svc, svcChain, extChain, clusterEps, usable(eps, true), cidr)
 	}
 	for _, ip := range external {
 		rs.addElement(mapServiceIPs, ip+" . "+proto+" . "+itoa(sp.Port), "goto "+extChain)
@@ -164,9 +164,9 @@ func recordUDP(rs *ruleset, clusterIP string, external []string, port, nodePort 
 // for Local, kept to this node's endpoints with the client's address
 // preserved, except for pods and the node itself, which are served like
 // ClusterIP clients.
-func (p picker) externalRules(svc *v1.Service, svcChain string, clusterEps, localEps []endpoint, cidr string) []string {
+func (p picker) externalRules(svc *v1.Service, svcChain, extChain string, clusterEps, localEps []endpoint, cidr string) []string {
 	if svc.Spec.ExternalTrafficPolicy != v1.ServiceExternalTrafficPolicyLocal {
-		return append([]string{"jump mark-for-masquerade"}, p.pick(clusterEps)...)
+		return append([]string{"jump mark-for-masquerade"}, p.pick(extChain, clusterEps)...)
 	}
 	var rules []string
 	if cidr != "" {
@@ -175,7 +175,7 @@ func (p picker) externalRules(svc *v1.Service, svcChain string, clusterEps, loca
 	rules = append(rules,
 		"fib saddr type local jump mark-for-masquerade",
 		"fib saddr type local goto "+svcChain)
-	return append(rules, p.pick(localEps)...)
+	return append(rules, p.pick(extChain, localEps)...)
 }
 
 func ipv4(s string) string {

@@ -30,7 +30,7 @@ func renderDiff(old, new *ruleset, all bool) string {
 	if all {
 		fmt.Fprintf(&b, "add table ip %s\n", t)
 		for _, m := range mapTypes {
-			fmt.Fprintf(&b, "add %s ip %s %s { type %s; }\n", m.kind(), t, m.name, m.typ)
+			fmt.Fprintf(&b, "add %s ip %s %s { %s; }\n", m.kind(), t, m.name, m.decl)
 		}
 		for _, c := range fixedChains {
 			addChain(&b, c.name, c.hook)
@@ -39,6 +39,11 @@ func renderDiff(old, new *ruleset, all bool) string {
 	for _, name := range slices.Sorted(maps.Keys(new.sets)) {
 		if _, had := old.sets[name]; all || !had {
 			fmt.Fprintf(&b, "add set ip %s %s { %s }\n", t, name, setSpec(new.sets[name]))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(new.dnat)) {
+		if _, had := old.dnat[name]; all || !had {
+			fmt.Fprintf(&b, "add map ip %s %s { %s; }\n", t, name, new.dnat[name].named(name).decl)
 		}
 	}
 	names := slices.SortedFunc(maps.Keys(new.chains), chainOrder)
@@ -64,6 +69,10 @@ func renderDiff(old, new *ruleset, all bool) string {
 	for _, m := range mapTypes {
 		writeMapDiff(&b, m, old.maps[m.name], new.maps[m.name], all)
 	}
+	for _, name := range slices.Sorted(maps.Keys(new.dnat)) {
+		m := new.dnat[name]
+		writeMapDiff(&b, m.named(name), old.dnat[name].elems, m.elems, all)
+	}
 	if all {
 		for _, c := range fixedChains {
 			fmt.Fprintf(&b, "flush chain ip %s %s\n", t, c.name)
@@ -88,6 +97,11 @@ func renderDiff(old, new *ruleset, all bool) string {
 	for _, name := range slices.Sorted(maps.Keys(old.sets)) {
 		if _, keep := new.sets[name]; !keep {
 			fmt.Fprintf(&b, "delete set ip %s %s\n", t, name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(old.dnat)) {
+		if _, keep := new.dnat[name]; !keep {
+			fmt.Fprintf(&b, "delete map ip %s %s\n", t, name)
 		}
 	}
 	return b.String()

@@ -50,11 +50,13 @@ func (x *index) update(frags map[string]*ruleset) (before, after *ruleset) {
 		if old := x.frags[key]; old != nil {
 			maps.Copy(before.chains, old.chains)
 			maps.Copy(before.sets, old.sets)
+			maps.Copy(before.dnat, old.dnat)
 			touch(old)
 		}
 		if f != nil {
 			maps.Copy(after.chains, f.chains)
 			maps.Copy(after.sets, f.sets)
+			maps.Copy(after.dnat, f.dnat)
 			touch(f)
 		}
 	}
@@ -90,6 +92,9 @@ func (x *index) replace(key string, f *ruleset) {
 		for s := range old.sets {
 			delete(x.rs.sets, s)
 		}
+		for m := range old.dnat {
+			delete(x.rs.dnat, m)
+		}
 		for m, elems := range old.maps {
 			for k := range elems {
 				x.unclaim(m, k, key)
@@ -103,6 +108,7 @@ func (x *index) replace(key string, f *ruleset) {
 	x.frags[key] = f
 	maps.Copy(x.rs.chains, f.chains)
 	maps.Copy(x.rs.sets, f.sets)
+	maps.Copy(x.rs.dnat, f.dnat)
 	for m, elems := range f.maps {
 		for k, v := range elems {
 			c := x.claims[m][k]

@@ -21,6 +21,10 @@ func renderFull(rs *ruleset) string {
 	for _, name := range slices.Sorted(maps.Keys(rs.sets)) {
 		fmt.Fprintf(&b, "\tset %s { %s }\n", name, setSpec(rs.sets[name]))
 	}
+	for _, name := range slices.Sorted(maps.Keys(rs.dnat)) {
+		m := rs.dnat[name]
+		writeMapBlock(&b, m.named(name), m.elems)
+	}
 	// Endpoint chains before the chains jumping to them, and all of them
 	// before the maps and fixed chains naming them.
 	names := slices.SortedFunc(maps.Keys(rs.chains), chainOrder)
@@ -28,24 +32,28 @@ func renderFull(rs *ruleset) string {
 		writeChainBlock(&b, name, "", rs.chains[name])
 	}
 	for _, m := range mapTypes {
-		fmt.Fprintf(&b, "\t%s %s { type %s;", m.kind(), m.name, m.typ)
-		if elems := rs.maps[m.name]; len(elems) > 0 {
-			b.WriteString(" elements = {")
-			for i, k := range slices.Sorted(maps.Keys(elems)) {
-				if i > 0 {
-					b.WriteString(",")
-				}
-				fmt.Fprintf(&b, "\n\t\t%s", m.element(k, elems[k]))
-			}
-			b.WriteString(" }")
-		}
-		b.WriteString(" }\n")
+		writeMapBlock(&b, m, rs.maps[m.name])
 	}
 	for _, c := range fixedChains {
 		writeChainBlock(&b, c.name, c.hook, c.rules)
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+func writeMapBlock(b *strings.Builder, m named, elems map[string]string) {
+	fmt.Fprintf(b, "\t%s %s { %s;", m.kind(), m.name, m.decl)
+	if len(elems) > 0 {
+		b.WriteString(" elements = {")
+		for i, k := range slices.Sorted(maps.Keys(elems)) {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(b, "\n\t\t%s", m.element(k, elems[k]))
+		}
+		b.WriteString(" }")
+	}
+	b.WriteString(" }\n")
 }
 
 func writeChainBlock(b *strings.Builder, name, hook string, rules []string) {

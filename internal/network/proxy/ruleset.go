@@ -14,6 +14,9 @@ type ruleset struct {
 	maps map[string]map[string]string
 	// sets maps an affinity set's name to its timeout in seconds.
 	sets map[string]int32
+	// dnat maps an endpoint map's name (that of the chain picking from
+	// it) to the map.
+	dnat map[string]endpointMap
 	// udp lists, in one service's part only, the endpoint addresses each
 	// UDP service address sends to, to forget stale conntrack entries.
 	udp map[udpAddr][]string
@@ -37,12 +40,13 @@ const (
 	mapNoEndpointNodePorts = "no-endpoint-nodeports"
 )
 
-// named is a named map or set of the table.
-type named struct{ name, typ string }
+// named is a named map or set of the table; decl is its type
+// declaration ("type …" or "typeof …").
+type named struct{ name, decl string }
 
 // kind is "map" or "set", as nft commands spell it.
 func (n named) kind() string {
-	if strings.HasSuffix(n.typ, ": verdict") {
+	if strings.Contains(n.decl, " : ") {
 		return "map"
 	}
 	return "set"
@@ -57,15 +61,30 @@ func (n named) element(key, value string) string {
 }
 
 var mapTypes = []named{
-	{setHairpin, "ipv4_addr . ipv4_addr"},
-	{mapServiceIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
-	{mapServiceNodePorts, "inet_proto . inet_service : verdict"},
-	{mapNoEndpointServices, "ipv4_addr . inet_proto . inet_service : verdict"},
-	{mapNoEndpointNodePorts, "inet_proto . inet_service : verdict"},
+	{setHairpin, "type ipv4_addr . ipv4_addr"},
+	{mapServiceIPs, "type ipv4_addr . inet_proto . inet_service : verdict"},
+	{mapServiceNodePorts, "type inet_proto . inet_service : verdict"},
+	{mapNoEndpointServices, "type ipv4_addr . inet_proto . inet_service : verdict"},
+	{mapNoEndpointNodePorts, "type inet_proto . inet_service : verdict"},
+}
+
+// endpointMap maps a random index to an endpoint's address and port.
+type endpointMap struct {
+	proto string
+	elems map[string]string // index → "ip . port"
+}
+
+// named declares the map. nft has no type name for numgen's plain integer,
+// hence typeof; the modulus in it does not bind the rules' moduli. The
+// port is the service's protocol's: nft refuses a rule matching tcp that
+// looks up a map typed with "th dport" once the map is in the kernel.
+func (m endpointMap) named(name string) named {
+	return named{name, "typeof numgen random mod 1 : ip daddr . " + m.proto + " dport"}
 }
 
 func newRuleset() *ruleset {
-	rs := &ruleset{chains: map[string][]string{}, maps: map[string]map[string]string{}, sets: map[string]int32{}, udp: map[udpAddr][]string{}}
+	rs := &ruleset{chains: map[string][]string{}, maps: map[string]map[string]string{}, sets: map[string]int32{},
+		dnat: map[string]endpointMap{}, udp: map[udpAddr][]string{}}
 	for _, m := range mapTypes {
 		rs.maps[m.name] = map[string]string{}
 	}
