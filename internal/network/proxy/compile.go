@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -42,21 +41,20 @@ func compileAll(s State) map[string]*ruleset {
 // EndpointSlices, so a change to one service recompiles only that part.
 func compileService(svc *v1.Service, epSlices []*discoveryv1.EndpointSlice, nodeName, clusterCIDR string) *ruleset {
 	rs := newRuleset()
+	if p, err := netip.ParsePrefix(clusterCIDR); err == nil && p.Addr().Is4() {
+		rs.cidr = p.Masked().String()
+	}
 	if svc.Spec.Type == v1.ServiceTypeExternalName {
 		return rs
 	}
-	cidr := ""
-	if p, err := netip.ParsePrefix(clusterCIDR); err == nil && p.Addr().Is4() {
-		cidr = p.Masked().String()
-	}
 	for _, sp := range svc.Spec.Ports {
-		compilePort(rs, svc, sp, portEndpoints(epSlices, sp, nodeName), cidr)
+		compilePort(rs, svc, sp, portEndpoints(epSlices, sp, nodeName))
 	}
 	return rs
 }
 
 // compilePort adds the chains and map elements of one service port.
-func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint, cidr string) {
+func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint) {
 	proto := strings.ToLower(string(protocolOf(sp)))
 	key := portKey(svc.Namespace, svc.Name, proto, sp.Name, sp.Port)
 	clusterIP := ipv4(svc.Spec.ClusterIP)
@@ -111,37 +109,28 @@ func compilePort(rs *ruleset, svc *v1.Service, sp v1.ServicePort, eps []endpoint
 	hasExternal := len(external) > 0 || nodePort != 0
 	// The external chain is needed only where external traffic is not
 	// served like ClusterIP traffic: policy Local outside, or Local inside
-	// with Cluster outside. Otherwise the service chain takes it and
-	// masquerades whatever was not sent to the ClusterIP — a chain fewer
-	// per service, and every nft run lists all chains.
+	// with Cluster outside. Otherwise the service chain takes it, and the
+	// services chain masquerades it — a chain fewer per service, and every
+	// nft run lists all chains.
 	ownChain := svc.Spec.ExternalTrafficPolicy == v1.ServiceExternalTrafficPolicyLocal ||
 		!slices.Equal(internal, clusterEps) || clusterIP == ""
-	var rules []string
-	if cidr != "" && clusterIP != "" {
-		// Traffic from outside the pod network must come back through
-		// this node to be un-DNATed, so it takes the node's address.
-		rules = append(rules, fmt.Sprintf("ip daddr %s %s dport %d ip saddr != %s jump mark-for-masquerade", clusterIP, proto, sp.Port, cidr))
-	}
-	if hasExternal && !ownChain {
-		rules = append(rules, fmt.Sprintf("ip daddr != %s jump mark-for-masquerade", clusterIP))
-	}
-	rs.chains[svcChain] = append(rules, p.pick(svcChain, internal)...)
+	rs.chains[svcChain] = p.pick(svcChain, internal)
 	if clusterIP != "" {
-		rs.addElement(mapServiceIPs, clusterIP+" . "+proto+" . "+itoa(sp.Port), "goto "+svcChain)
+		rs.addElement(mapClusterIPs, clusterIP+" . "+proto+" . "+itoa(sp.Port), "goto "+svcChain)
 	}
 	if !hasExternal {
 		return
 	}
-	extChain := svcChain
+	extChain, ipMap, portMap := svcChain, mapExternalIPs, mapNodePorts
 	if ownChain {
-		extChain = externalChain(key)
-		rs.chains[extChain] = p.externalRules(svc, svcChain, extChain, clusterEps, usable(eps, true), cidr)
+		extChain, ipMap, portMap = externalChain(key), mapExternalChainIPs, mapExternalChainNodePorts
+		rs.chains[extChain] = p.externalRules(svc, svcChain, extChain, clusterEps, usable(eps, true), rs.cidr)
 	}
 	for _, ip := range external {
-		rs.addElement(mapServiceIPs, ip+" . "+proto+" . "+itoa(sp.Port), "goto "+extChain)
+		rs.addElement(ipMap, ip+" . "+proto+" . "+itoa(sp.Port), "goto "+extChain)
 	}
 	if nodePort != 0 {
-		rs.addElement(mapServiceNodePorts, proto+" . "+itoa(nodePort), "goto "+extChain)
+		rs.addElement(portMap, proto+" . "+itoa(nodePort), "goto "+extChain)
 	}
 }
 

@@ -32,7 +32,7 @@ func renderDiff(old, new *ruleset, all bool) string {
 		for _, m := range mapTypes {
 			fmt.Fprintf(&b, "add %s ip %s %s { %s; }\n", m.kind(), t, m.name, m.decl)
 		}
-		for _, c := range fixedChains {
+		for _, c := range fixedChains(new.cidr) {
 			addChain(&b, c.name, c.hook)
 		}
 	}
@@ -73,8 +73,9 @@ func renderDiff(old, new *ruleset, all bool) string {
 		m := new.dnat[name]
 		writeMapDiff(&b, m.named(name), old.dnat[name].elems, m.elems, all)
 	}
-	if all {
-		for _, c := range fixedChains {
+	oldFixed := fixedChains(old.cidr)
+	for i, c := range fixedChains(new.cidr) {
+		if all || !slices.Equal(c.rules, oldFixed[i].rules) {
 			fmt.Fprintf(&b, "flush chain ip %s %s\n", t, c.name)
 			for _, r := range c.rules {
 				fmt.Fprintf(&b, "add rule ip %s %s %s\n", t, c.name, r)

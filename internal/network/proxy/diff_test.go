@@ -32,7 +32,7 @@ func TestRenderDiff(t *testing.T) {
 			"delete element ip bosun-proxy hairpin { 10.244.2.2 . 10.244.2.2 }\n",
 			"delete map ip bosun-proxy " + webSvc + "\n",
 		},
-		notWant: []string{"table", webExt, "service-ips"},
+		notWant: []string{"table", webExt, "cluster-ips", "nodeports"},
 	}, {
 		name: "an endpoint replaced by another only rewrites its element of the endpoint map",
 		old:  base,
@@ -42,13 +42,13 @@ func TestRenderDiff(t *testing.T) {
 			"delete element ip bosun-proxy " + webSvc + " { 1 }\n",
 			"add element ip bosun-proxy " + webSvc + " { 1 : 10.244.3.2 . 8080 }\n",
 		},
-		notWant: []string{"chain", "service-ips"},
+		notWant: []string{"chain", "cluster-ips", "nodeports"},
 	}, {
 		name: "the last endpoint leaving turns the service into a reject",
 		old:  base,
 		new:  State{Services: base.Services},
 		want: []string{
-			"delete element ip bosun-proxy service-ips { 10.0.0.5 . tcp . 80 }\n",
+			"delete element ip bosun-proxy cluster-ips { 10.0.0.5 . tcp . 80 }\n",
 			"add element ip bosun-proxy no-endpoint-services { 10.0.0.5 . tcp . 80 : goto reject-chain }\n",
 			"add element ip bosun-proxy no-endpoint-nodeports { tcp . 30080 : goto reject-chain }\n",
 			"flush chain ip bosun-proxy " + webSvc + "\ndelete chain ip bosun-proxy " + webSvc + "\n",
@@ -93,7 +93,7 @@ func TestResyncReassertsEverything(t *testing.T) {
 	for _, w := range []string{
 		"add table ip bosun-proxy\n",
 		"add chain ip bosun-proxy nat-prerouting { type nat hook prerouting priority dstnat; policy accept; }\n",
-		"flush map ip bosun-proxy service-ips\nadd element ip bosun-proxy service-ips { 10.0.0.5 . tcp . 80 : goto " + webSvc + " }\n",
+		"flush map ip bosun-proxy cluster-ips\nadd element ip bosun-proxy cluster-ips { 10.0.0.5 . tcp . 80 : goto " + webSvc + " }\n",
 		"flush chain ip bosun-proxy " + webSvc + "\n",
 	} {
 		if !strings.Contains(got, w) {

@@ -13,9 +13,10 @@ var externalCases = []renderCase{{
 	state: State{NodeName: "node-a", Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080))},
 		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
 	want: []string{
-		"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
-		"tcp . 30080 : goto " + webSvc,
-		"chain " + webSvc + " {\n\t\tip daddr != 10.0.0.5 jump mark-for-masquerade\n\t\tmeta l4proto tcp dnat ip to numgen",
+		"fib daddr type local ip daddr != 127.0.0.0/8 jump nodeports",
+		"meta l4proto . th dport @nodeports jump mark-for-masquerade\n\t\tmeta l4proto . th dport vmap @nodeports\n",
+		"map nodeports { type inet_proto . inet_service : verdict; elements = {\n\t\ttcp . 30080 : goto " + webSvc,
+		"chain " + webSvc + " {\n\t\tmeta l4proto tcp dnat ip to numgen",
 	},
 	notWant: []string{webExt},
 }, {
@@ -24,7 +25,7 @@ var externalCases = []renderCase{{
 		s.Spec.InternalTrafficPolicy = ptr.To(v1.ServiceInternalTrafficPolicyLocal)
 	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
 	want: []string{
-		"tcp . 30080 : goto " + webExt,
+		"map external-chain-nodeports { type inet_proto . inet_service : verdict; elements = {\n\t\ttcp . 30080 : goto " + webExt,
 		"chain " + webExt + " {\n\t\tjump mark-for-masquerade\n\t\tmeta l4proto tcp dnat ip to numgen random mod 2",
 		"chain " + webSvc + " {\n\t\tmeta l4proto tcp dnat to 10.244.2.2:8080\n",
 	},
@@ -49,13 +50,27 @@ var externalCases = []renderCase{{
 	want:    []string{"meta l4proto tcp dnat to 10.244.2.2:8080"},
 	notWant: []string{"10.244.1.2"},
 }, {
-	name: "external IPs and load-balancer addresses go through the external chain",
+	name: "external IPs and load-balancer addresses are masqueraded to the service chain",
 	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080), func(s *v1.Service) {
 		s.Spec.Type = v1.ServiceTypeLoadBalancer
 		s.Spec.ExternalIPs = []string{"192.0.2.7"}
 		s.Status.LoadBalancer.Ingress = []v1.LoadBalancerIngress{{IP: "192.0.2.8"}}
 	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
-	want: []string{"192.0.2.7 . tcp . 80 : goto " + webSvc, "192.0.2.8 . tcp . 80 : goto " + webSvc, "tcp . 30080 : goto " + webSvc},
+	want: []string{
+		"map external-ips { type ipv4_addr . inet_proto . inet_service : verdict; elements = {\n\t\t192.0.2.7 . tcp . 80 : goto " + webSvc +
+			",\n\t\t192.0.2.8 . tcp . 80 : goto " + webSvc + " }",
+		"ip daddr . meta l4proto . th dport @external-ips jump mark-for-masquerade\n\t\tip daddr . meta l4proto . th dport vmap @external-ips\n",
+		"tcp . 30080 : goto " + webSvc,
+	},
+}, {
+	name: "external IPs with traffic policy Local go to the external chain, which masquerades",
+	state: State{NodeName: "node-a", Services: []*v1.Service{service("default", "web", "10.0.0.5", localTraffic, func(s *v1.Service) {
+		s.Spec.ExternalIPs = []string{"192.0.2.7"}
+	})}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
+	want: []string{
+		"map external-chain-ips { type ipv4_addr . inet_proto . inet_service : verdict; elements = {\n\t\t192.0.2.7 . tcp . 80 : goto " + webExt + " }",
+		"map external-ips { type ipv4_addr . inet_proto . inet_service : verdict; }",
+	},
 }, {
 	name:  "a service without endpoints is rejected",
 	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5", nodePort(30080))}},

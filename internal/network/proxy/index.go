@@ -67,9 +67,12 @@ func (x *index) update(frags map[string]*ruleset) (before, after *ruleset) {
 			}
 		}
 	}
+	before.cidr = x.rs.cidr
 	for key, f := range frags {
 		x.replace(key, f)
 	}
+	x.rs.cidr = x.podCIDR()
+	after.cidr = x.rs.cidr
 	for m, keys := range touched {
 		for k := range keys {
 			if c := x.claims[m][k]; len(c) > 0 {
@@ -116,6 +119,16 @@ func (x *index) replace(key string, f *ruleset) {
 			x.claims[m][k] = slices.Insert(c, i, claim{svc: key, value: v})
 		}
 	}
+}
+
+// podCIDR is the pod range the services were compiled for: the same for
+// all of them, as a node has one; none without services, as a table
+// compiled from scratch has.
+func (x *index) podCIDR() string {
+	for _, f := range x.frags {
+		return f.cidr
+	}
+	return ""
 }
 
 func (x *index) unclaim(m, k, svc string) {

@@ -24,11 +24,11 @@ func TestIndexFirstServiceWinsASharedAddress(t *testing.T) {
 		"default/a": compileService(a, []*discoveryv1.EndpointSlice{sl("a")}, "", ""),
 	})
 	key := "192.0.2.1 . tcp . 80"
-	if got := x.rs.maps[mapServiceIPs][key]; got != "goto "+serviceChain("default/a/tcp/http") {
+	if got := x.rs.maps[mapExternalIPs][key]; got != "goto "+serviceChain("default/a/tcp/http") {
 		t.Fatalf("shared address goes to %q, want service a", got)
 	}
 	_, after := x.update(map[string]*ruleset{"default/a": nil})
-	if got := after.maps[mapServiceIPs][key]; got != "goto "+serviceChain("default/b/tcp/http") {
+	if got := after.maps[mapExternalIPs][key]; got != "goto "+serviceChain("default/b/tcp/http") {
 		t.Fatalf("after a is gone the address goes to %q, want service b", got)
 	}
 	if _, ok := x.rs.maps[setHairpin]["10.244.1.2 . 10.244.1.2"]; !ok {

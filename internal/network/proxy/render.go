@@ -34,7 +34,7 @@ func renderFull(rs *ruleset) string {
 	for _, m := range mapTypes {
 		writeMapBlock(&b, m, rs.maps[m.name])
 	}
-	for _, c := range fixedChains {
+	for _, c := range fixedChains(rs.cidr) {
 		writeChainBlock(&b, c.name, c.hook, c.rules)
 	}
 	b.WriteString("}\n")

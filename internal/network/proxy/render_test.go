@@ -40,7 +40,8 @@ var clusterCases = []renderCase{{
 	name: "traffic from outside the cluster CIDR is masqueraded",
 	state: State{ClusterCIDR: testCIDR, Services: []*v1.Service{service("default", "web", "10.0.0.5")},
 		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
-	want: []string{"ip daddr 10.0.0.5 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade"},
+	want: []string{"ip saddr != 10.244.0.0/16 ip daddr . meta l4proto . th dport @cluster-ips jump mark-for-masquerade\n" +
+		"\t\tip daddr . meta l4proto . th dport vmap @cluster-ips\n"},
 }, {
 	name: "not-ready and terminating endpoints are left out",
 	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{
