@@ -30,7 +30,7 @@ func TestRenderDiff(t *testing.T) {
 			"flush chain ip bosun-proxy " + webSvc + "\n",
 			"add rule ip bosun-proxy " + webSvc + " meta l4proto tcp dnat to 10.244.1.2:8080\n",
 			"delete element ip bosun-proxy hairpin { 10.244.2.2 . 10.244.2.2 }\n",
-			"delete map ip bosun-proxy " + webSvc + "\n",
+			"delete map ip bosun-proxy " + endpointMapName(webSvc) + "\n",
 		},
 		notWant: []string{"table", webExt, "cluster-ips", "nodeports"},
 	}, {
@@ -39,8 +39,8 @@ func TestRenderDiff(t *testing.T) {
 		new: State{Services: base.Services, EndpointSlices: []*discoveryv1.EndpointSlice{
 			slice("default", "web", "web-1", 8080, ep{ip: "10.244.1.2"}, ep{ip: "10.244.3.2"})}},
 		want: []string{
-			"delete element ip bosun-proxy " + webSvc + " { 1 }\n",
-			"add element ip bosun-proxy " + webSvc + " { 1 : 10.244.3.2 . 8080 }\n",
+			"delete element ip bosun-proxy " + endpointMapName(webSvc) + " { 1 }\n",
+			"add element ip bosun-proxy " + endpointMapName(webSvc) + " { 1 : 10.244.3.2 . 8080 }\n",
 		},
 		notWant: []string{"chain", "cluster-ips", "nodeports"},
 	}, {

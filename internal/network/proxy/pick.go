@@ -43,8 +43,9 @@ func (p picker) pick(chain string, eps []endpoint) []string {
 		for i, e := range eps {
 			elems[strconv.Itoa(i)] = e.IP + " . " + itoa(e.Port)
 		}
-		p.rs.dnat[chain] = endpointMap{proto: p.proto, elems: elems}
-		return []string{fmt.Sprintf("meta l4proto %s dnat ip to numgen random mod %d map @%s", p.proto, len(eps), chain)}
+		m := endpointMapName(chain)
+		p.rs.dnat[m] = endpointMap{proto: p.proto, elems: elems}
+		return []string{fmt.Sprintf("meta l4proto %s dnat ip to numgen random mod %d map @%s", p.proto, len(eps), m)}
 	}
 	var rules []string
 	targets := make([]string, len(eps))

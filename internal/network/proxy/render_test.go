@@ -30,8 +30,8 @@ var clusterCases = []renderCase{{
 	state: State{Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
 	want: []string{
 		"10.0.0.5 . tcp . 80 : goto " + webSvc,
-		"meta l4proto tcp dnat ip to numgen random mod 2 map @" + webSvc + "\n",
-		"map " + webSvc + " { typeof numgen random mod 1 : ip daddr . tcp dport; elements = {\n\t\t0 : 10.244.1.2 . 8080,\n\t\t1 : 10.244.2.2 . 8080 } }",
+		"meta l4proto tcp dnat ip to numgen random mod 2 map @" + endpointMapName(webSvc) + "\n",
+		"map " + endpointMapName(webSvc) + " { typeof numgen random mod 1 : ip daddr . tcp dport; elements = {\n\t\t0 : 10.244.1.2 . 8080,\n\t\t1 : 10.244.2.2 . 8080 } }",
 		"ip saddr . ip daddr @hairpin masquerade",
 		"10.244.1.2 . 10.244.1.2",
 	},
@@ -63,7 +63,7 @@ var clusterCases = []renderCase{{
 		slice("default", "web", "web-2", 9090, ep{ip: "10.244.2.2"}),
 		slice("default", "web", "web-3", 8080, ep{ip: "10.244.1.2", notReady: true}, ep{ip: "10.244.1.3"}),
 	}},
-	want: []string{"numgen random mod 3 map @" + webSvc + "\n",
+	want: []string{"numgen random mod 3 map @" + endpointMapName(webSvc) + "\n",
 		"elements = {\n\t\t0 : 10.244.1.2 . 8080,\n\t\t1 : 10.244.1.3 . 8080,\n\t\t2 : 10.244.2.2 . 9090 }"},
 }, {
 	name: "session affinity records clients per endpoint and looks them up first",
