@@ -38,11 +38,26 @@ func Dial(ctx context.Context, endpoint string, timeout time.Duration) (*Client,
 	c := &Client{Runtime: runtimeapi.NewRuntimeServiceClient(conn), Images: runtimeapi.NewImageServiceClient(conn), conn: conn}
 	vctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if _, err := c.Runtime.Version(vctx, &runtimeapi.VersionRequest{}, grpc.WaitForReady(true)); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("container runtime %s does not answer CRI v1: %w", endpoint, err)
+	for {
+		_, err := c.Runtime.Version(vctx, &runtimeapi.VersionRequest{}, grpc.WaitForReady(true))
+		if err == nil {
+			return c, nil
+		}
+		if !initializing(err) || vctx.Err() != nil {
+			conn.Close()
+			return nil, fmt.Errorf("container runtime %s does not answer CRI v1: %w", endpoint, err)
+		}
+		select {
+		case <-vctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return c, nil
+}
+
+// initializing is containerd's CRI plugin answering before it has loaded
+// (seen on a loaded host right after start): worth asking again.
+func initializing(err error) bool {
+	return strings.Contains(err.Error(), "server is not initialized yet")
 }
 
 // Close closes the connection.
