@@ -15,6 +15,7 @@ type endpoint struct {
 	IP          string
 	Port        int32
 	Local       bool // on this node
+	Remote      bool // known to be on another node
 	Ready       bool
 	Serving     bool
 	Terminating bool
@@ -49,6 +50,7 @@ func portEndpoints(epSlices []*discoveryv1.EndpointSlice, sp v1.ServicePort, nod
 				IP:          ip.String(),
 				Port:        port,
 				Local:       nodeName != "" && e.NodeName != nil && *e.NodeName == nodeName,
+				Remote:      nodeName != "" && e.NodeName != nil && *e.NodeName != nodeName,
 				Ready:       e.Conditions.Ready == nil || *e.Conditions.Ready,
 				Terminating: e.Conditions.Terminating != nil && *e.Conditions.Terminating,
 			}

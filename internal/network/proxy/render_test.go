@@ -37,6 +37,13 @@ var clusterCases = []renderCase{{
 	},
 	notWant: []string{"jump mark-for-masquerade\n\t\tgoto", webExt},
 }, {
+	name: "only endpoints that may be on this node get a hairpin pair",
+	state: State{NodeName: "node-a", Services: []*v1.Service{service("default", "web", "10.0.0.5")}, EndpointSlices: []*discoveryv1.EndpointSlice{
+		slice("default", "web", "web-1", 8080, ep{ip: "10.244.1.2", node: "node-a"}, ep{ip: "10.244.2.2", node: "node-b"}, ep{ip: "10.244.3.2"}),
+	}},
+	want:    []string{"10.244.1.2 . 10.244.1.2", "10.244.3.2 . 10.244.3.2", "2 : 10.244.3.2 . 8080"},
+	notWant: []string{"10.244.2.2 . 10.244.2.2"},
+}, {
 	name: "traffic from outside the cluster CIDR is masqueraded",
 	state: State{ClusterCIDR: testCIDR, Services: []*v1.Service{service("default", "web", "10.0.0.5")},
 		EndpointSlices: []*discoveryv1.EndpointSlice{twoReady}},
