@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -127,10 +128,18 @@ func getConfigMaps(ctx context.Context, clients []kubernetes.Interface, ns strin
 	return harness.Sorted(all), firstErr
 }
 
+// ensureNamespace creates namespace name with its "default" ServiceAccount:
+// the load phases run the API server alone, without the controller that
+// would make the account, and ServiceAccount admission refuses pods whose
+// account does not exist, as Kubernetes does.
 func ensureNamespace(ctx context.Context, c kubernetes.Interface, name string) error {
 	_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	_, err = c.CoreV1().ServiceAccounts(name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create service account %s/default: %w", name, err)
 	}
 	return nil
 }
