@@ -248,7 +248,7 @@ func (s *Server) serveDeleteCollection(w http.ResponseWriter, r *http.Request, i
 		s.writeError(w, r, err)
 		return
 	}
-	list, items, err := s.list(r.Context(), res, info.Namespace, storage.ListOptions{Predicate: sel.predicate(res)})
+	list, items, _, err := s.list(r.Context(), res, info.Namespace, storage.ListOptions{Predicate: sel.predicate(res)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -61,12 +61,13 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, info requestIn
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeRead(w, r, res, obj, nil)
+	s.writeRead(w, r, res, obj, nil, nil)
 }
 
 // writeRead writes a get or list result, transformed to a Table or
-// PartialObjectMetadata when the client asked for one.
-func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res *registry.Resource, obj runtime.Object, items []runtime.Object) {
+// PartialObjectMetadata when the client asked for one. encs, when set,
+// holds the list items' cached encodings (see list).
+func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res *registry.Resource, obj runtime.Object, items []runtime.Object, encs []*storage.Encodings) {
 	_, custom := res.New().(*unstructured.Unstructured)
 	out, err := negotiate(r, true, !custom)
 	if err != nil {
@@ -85,6 +86,9 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res *registry
 	case "PartialObjectMetadata", "PartialObjectMetadataList":
 		s.writeEncoded(w, r, http.StatusOK, out.mediaType, partialMetadata(obj, items))
 		return
+	}
+	if out.mediaType == mediaProtobuf {
+		obj = withProtobufEncodings(obj, encs)
 	}
 	s.writeEncoded(w, r, http.StatusOK, out.mediaType, obj)
 }
@@ -223,31 +227,34 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, info requestI
 		}
 		opts.Limit = n
 	}
-	list, items, err := s.list(r.Context(), res, info.Namespace, opts)
+	list, items, encs, err := s.list(r.Context(), res, info.Namespace, opts)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeRead(w, r, res, list, items)
+	s.writeRead(w, r, res, list, items, encs)
 }
 
-// list reads a page of objects and builds the typed list object.
-func (s *Server) list(ctx context.Context, res *registry.Resource, namespace string, opts storage.ListOptions) (runtime.Object, []runtime.Object, error) {
+// list reads a page of objects and builds the typed list object. When the
+// items are served as stored (no conversion) from the watch cache, it also
+// returns their cached encodings, one per item, else nil.
+func (s *Server) list(ctx context.Context, res *registry.Resource, namespace string, opts storage.ListOptions) (runtime.Object, []runtime.Object, []*storage.Encodings, error) {
 	ns := namespace
 	if !res.Namespaced {
 		ns = ""
 	}
 	result, err := s.store.List(ctx, s.prefix(res, ns), opts)
 	if err != nil {
-		return nil, nil, storageError(err, res.GVR.GroupResource(), "")
+		return nil, nil, nil, storageError(err, res.GVR.GroupResource(), "")
 	}
-	items := result.Items
+	items, encs := result.Items, result.Encodings
 	if res.FromStorage != nil {
+		encs = nil
 		items = make([]runtime.Object, 0, len(result.Items))
 		for _, it := range result.Items {
 			o, err := res.FromStorage(it)
 			if err != nil {
-				return nil, nil, apierrors.NewInternalError(err)
+				return nil, nil, nil, apierrors.NewInternalError(err)
 			}
 			items = append(items, o)
 		}
@@ -259,15 +266,15 @@ func (s *Server) list(ctx context.Context, res *registry.Resource, namespace str
 	if usesItemList(list) {
 		list = &itemList{Items: items}
 	} else if err := meta.SetList(list, items); err != nil {
-		return nil, nil, apierrors.NewInternalError(err)
+		return nil, nil, nil, apierrors.NewInternalError(err)
 	}
 	list.GetObjectKind().SetGroupVersionKind(res.GVR.GroupVersion().WithKind(res.ListKind))
 	lm, err := meta.ListAccessor(list)
 	if err != nil {
-		return nil, nil, apierrors.NewInternalError(err)
+		return nil, nil, nil, apierrors.NewInternalError(err)
 	}
 	lm.SetResourceVersion(strconv.FormatInt(result.Revision, 10))
 	lm.SetContinue(result.Continue)
 	lm.SetRemainingItemCount(result.RemainingItemCount)
-	return list, items, nil
+	return list, items, encs, nil
 }

@@ -67,8 +67,12 @@ type ListOptions struct {
 
 // ListResult is a page of objects sorted by key.
 type ListResult struct {
-	Items    []runtime.Object
-	Revision int64
+	Items []runtime.Object
+	// Encodings, when set (lists served from the watch cache), holds
+	// Items[i]'s cached serialized forms at i: encoders may use them
+	// instead of encoding the item again.
+	Encodings []*Encodings
+	Revision  int64
 	// Continue is set when more items remain; RemainingItemCount when known.
 	Continue           string
 	RemainingItemCount *int64

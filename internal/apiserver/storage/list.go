@@ -114,7 +114,7 @@ type page struct {
 
 // fromTree serves p from a cache tree at rev.
 func (p page) fromTree(tree *btree.BTreeG[*entry], rev int64, s *Store) *ListResult {
-	res := &ListResult{Revision: rev, Items: []runtime.Object{}}
+	res := &ListResult{Revision: rev, Items: []runtime.Object{}, Encodings: []*Encodings{}}
 	lo, hi := &entry{key: p.start}, &entry{key: clientv3.GetPrefixRangeEnd(p.prefix)}
 	var last string
 	var more bool
@@ -135,6 +135,7 @@ func (p page) fromTree(tree *btree.BTreeG[*entry], rev int64, s *Store) *ListRes
 		}
 		if p.pred == nil || p.pred(en.obj) {
 			res.Items = append(res.Items, en.obj)
+			res.Encodings = append(res.Encodings, &en.enc)
 			last = en.key
 		}
 		return true

@@ -54,6 +54,7 @@ type entry struct {
 	key string
 	obj runtime.Object // resourceVersion set; shared, read-only
 	rev int64
+	enc Encodings // obj's serialized forms, made as lists ask for them
 }
 
 func entryLess(a, b *entry) bool { return a.key < b.key }
