@@ -296,6 +296,21 @@ func (m *Manager) Cleanup() error {
 	return errors.Join(errs...)
 }
 
+// killTasks SIGKILLs what is left in a pod cgroup being purged: its
+// containers outlived a runtime that could not be asked to stop them.
+func killTasks(dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+			slog.Warn("Killing a process left in a pod cgroup", "cgroup", dir, "pid", pid)
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+}
+
 // removeTree removes a cgroup directory bottom-up (cgroupfs only allows
 // rmdir of a cgroup without children), retrying briefly while the kernel
 // still counts exiting tasks.
@@ -314,6 +329,7 @@ func removeTree(dir string) error {
 			}
 		}
 	}
+	killTasks(dir)
 	const attempts = 20
 	for i := 0; ; i++ {
 		err := unix.Rmdir(dir)

@@ -3,6 +3,7 @@ package cgroups
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -105,5 +106,47 @@ func checkFile(t *testing.T, path, want string) {
 	}
 	if got := strings.TrimSpace(string(data)); got != want {
 		t.Errorf("%s = %q, want %q", path, got, want)
+	}
+}
+
+func TestPurgeKillsWhatIsLeft(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPING: creating cgroups needs root")
+	}
+	root := fmt.Sprintf("/bosun-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+	m, err := New(root, res("cpu", "2", "memory", "4Gi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pod("left", nil, v1.ResourceRequirements{})
+	parent, err := m.EnsurePod(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sleep := exec.Command("sleep", "300")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- sleep.Wait() }()
+	t.Cleanup(func() { _ = sleep.Process.Kill() })
+	pid := []byte(strconv.Itoa(sleep.Process.Pid))
+	for _, h := range m.hierarchies {
+		if err := os.WriteFile(filepath.Join(h, parent, "cgroup.procs"), pid, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Purge(); err != nil {
+		t.Fatalf("Purge: %v", err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the process left in the pod cgroup still runs after Purge")
+	}
+	for _, h := range m.hierarchies {
+		if _, err := os.Stat(filepath.Join(h, root)); !os.IsNotExist(err) {
+			t.Errorf("%s left: %v", filepath.Join(h, root), err)
+		}
 	}
 }
