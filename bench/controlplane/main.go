@@ -35,10 +35,13 @@ func main() {
 		bin   string
 		quick bool
 		skip  string
+		prof  profiler
 	)
 	flag.StringVar(&bin, "bosun", "bin/bosun", "path to the bosun binary")
 	flag.BoolVar(&quick, "quick", false, "small sizes, for a smoke run")
 	flag.StringVar(&skip, "skip", "", "comma-separated phases to skip: "+strings.Join(phases, ","))
+	flag.StringVar(&prof.prefix, "cpuprofile", "", "write a server CPU profile of each scheduling phase to <prefix><phase>.pprof (needs BOSUN_PPROF=1)")
+	flag.DurationVar(&prof.seconds, "cpuprofile-duration", 20*time.Second, "length of each -cpuprofile profile")
 	flag.Parse()
 	sz := fullSizes
 	if quick {
@@ -58,7 +61,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep := &harness.Report{Out: os.Stdout}
-	err := run(ctx, os.Stdout, bin, sz, skipped, rep)
+	err := run(ctx, os.Stdout, bin, sz, skipped, rep, prof)
 	rep.Summary()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -71,7 +74,7 @@ func main() {
 // small cluster of its own whose server marks nodes silent for 10 s
 // Unknown (the figure's grace period; 1,000 nodes renewing Leases every 2 s
 // would be a load no real cluster has).
-func run(ctx context.Context, out io.Writer, bin string, sz sizes, skip map[string]bool, rep *harness.Report) (err error) {
+func run(ctx context.Context, out io.Writer, bin string, sz sizes, skip map[string]bool, rep *harness.Report, prof profiler) (err error) {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("bosun binary: %w (run `make build`)", err)
 	}
@@ -80,7 +83,7 @@ func run(ctx context.Context, out io.Writer, bin string, sz sizes, skip map[stri
 		if err != nil {
 			return err
 		}
-		b.rep, b.sz = rep, sz
+		b.rep, b.sz, b.prof = rep, sz, prof
 		err = func() error {
 			if !skip["schedule"] {
 				if err := b.schedule(ctx, "schedule", false, 500); err != nil {
@@ -163,5 +166,5 @@ func startCluster(ctx context.Context, out io.Writer, bin string, n int, serverA
 	if err != nil {
 		return nil, nil, errors.Join(err, stop())
 	}
-	return &bench{out: out, c: c, t: t}, stop, nil
+	return &bench{out: out, c: c, t: t, sim: sim}, stop, nil
 }

@@ -18,11 +18,13 @@ import (
 
 // bench is what every phase works with.
 type bench struct {
-	out io.Writer
-	c   kubernetes.Interface
-	t   *tracker
-	rep *harness.Report
-	sz  sizes
+	out  io.Writer
+	c    kubernetes.Interface
+	t    *tracker
+	rep  *harness.Report
+	sz   sizes
+	prof profiler
+	sim  *simNodes
 }
 
 // schedule creates sz.deployments Deployments of sz.replicas pods (spread
@@ -45,6 +47,11 @@ func (b *bench) schedule(ctx context.Context, name string, withSpread bool, targ
 	total := b.sz.deployments * b.sz.replicas
 	label := fmt.Sprintf("%s: %d pods as %d Deployments on %d nodes", name, total, b.sz.deployments, b.sz.nodes)
 	var took time.Duration
+	cpu, err := startCPU(b.sim.cmd.Process.Pid, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	profiled := b.prof.start(ctx, b.c, name)
 	if err := harness.Phase(b.out, label, func() error {
 		start := time.Now()
 		if err := createAll(ctx, b.c, ns, ds, 16); err != nil {
@@ -56,8 +63,16 @@ func (b *bench) schedule(ctx context.Context, name string, withSpread bool, targ
 	}); err != nil {
 		return err
 	}
+	if err := profiled(); err != nil {
+		return err
+	}
 	rate := float64(total) / took.Seconds()
 	b.rep.Add(harness.Figure{Name: name + ": pods bound per second", Value: fmt.Sprintf("%.0f /s", rate), Target: fmt.Sprintf("≥ %.0f /s", target), Pass: rate >= target})
+	perPod, err := cpu.perItem(total)
+	if err != nil {
+		return err
+	}
+	b.rep.Add(harness.Figure{Name: name + ": CPU per pod, less idle", Value: perPod})
 	lat := harness.Sorted(b.t.latencies(ns))
 	b.rep.Latency(name+": scheduling latency p50", harness.Quantile(lat, 0.5), "", 0)
 	b.rep.Latency(name+": scheduling latency p99", harness.Quantile(lat, 0.99), "", 0)
