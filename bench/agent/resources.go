@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,11 @@ func (b *bench) memory(what string, withTarget bool) error {
 	// A Go binary's RSS is its heap plus the pages of its text it touched:
 	// the split says which one to shrink.
 	b.rep.Add(harness.Figure{Name: "  of which anon / file-backed", Value: harness.MiB(m.Anon) + " / " + harness.MiB(m.File)})
+	// The file-backed pages are the binary's, shared with the server: PSS
+	// charges the agent its share only.
+	if pss, err := readPSS(b.agent.pid()); err == nil {
+		b.rep.Add(harness.Figure{Name: "agent PSS, " + what, Value: harness.MiB(pss)})
+	}
 	ctrd, shims, err := runtimeProcs(b.agent.pid(), b.agent.containerdSocket())
 	if err != nil {
 		return err
@@ -49,6 +55,24 @@ func (b *bench) memory(what string, withTarget bool) error {
 	}
 	b.rep.Add(harness.Figure{Name: fmt.Sprintf("%d shims' RSS together, %s", len(shims), what), Value: harness.MiB(shimRSS)})
 	return nil
+}
+
+// readPSS is a process's proportional set size in bytes.
+func readPSS(pid int) (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read smaps of pid %d: %w", pid, err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse Pss %q of pid %d: %w", v, pid, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("no Pss in smaps of pid %d", pid)
 }
 
 // idleCPU measures the agent's CPU time (user + system) over d, as a share

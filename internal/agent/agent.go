@@ -274,6 +274,12 @@ func Run(ctx context.Context, cfg Config) error {
 	run(evictor.Run)
 	run(statics.Run)
 	log.Info("Agent ready", "startup", time.Since(start).Round(time.Millisecond))
+	if n, err := trimText(); err != nil {
+		// Only memory is at stake: the pages stay mapped.
+		log.Warn("Drop executable pages touched by startup", "err", err)
+	} else {
+		log.Debug("Dropped executable pages touched by startup", "mappedBytes", n)
+	}
 
 	select {
 	case <-ctx.Done():
