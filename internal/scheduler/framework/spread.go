@@ -103,11 +103,51 @@ func (st *CycleState) computeSpread(snap *Snapshot, workers int) {
 	if len(st.spread) == 0 {
 		return
 	}
-	ns := st.pod.Pod.Namespace
 	tables := make([]*nodeTable[int], len(st.spread))
 	for c := range st.spread {
 		tables[c] = table[int](snap, st.spread[c].memoKey)
 	}
+	if allIndependent(st, st.spread) {
+		st.spreadCounts = st.domainSpreadCounts(snap, tables)
+	} else {
+		st.spreadCounts = st.walkSpreadCounts(snap, tables, workers)
+	}
+	st.spreadMin = make([]int, len(st.spread))
+	for c := range st.spread {
+		lowest := math.MaxInt
+		for _, n := range st.spreadCounts[c] {
+			lowest = min(lowest, n)
+		}
+		if lowest == math.MaxInt || len(st.spreadCounts[c]) < st.spread[c].minDomains {
+			lowest = 0
+		}
+		st.spreadMin[c] = lowest
+	}
+}
+
+// domainSpreadCounts reads the per-domain counts from the snapshot's domain
+// tables, when every node carrying all the keys is eligible for this pod.
+func (st *CycleState) domainSpreadCounts(snap *Snapshot, tables []*nodeTable[int]) []map[string]int {
+	ns := st.pod.Pod.Namespace
+	required := constraintKeys(st.spread)
+	out := make([]map[string]int, len(st.spread))
+	for c := range st.spread {
+		sc, tbl := &st.spread[c], tables[c]
+		t := domains(snap, sc.memoKey, sc.key, required, func(ni *NodeInfo) int {
+			return countSelected(tbl, ni, ns, sc.selector)
+		})
+		out[c] = make(map[string]int, len(t.totals))
+		for v, tot := range t.totals {
+			out[c][v] = tot.count
+		}
+	}
+	return out
+}
+
+// walkSpreadCounts counts over every node, for pods whose node affinity or
+// tolerations leave some nodes' domains out.
+func (st *CycleState) walkSpreadCounts(snap *Snapshot, tables []*nodeTable[int], workers int) []map[string]int {
+	ns := st.pod.Pod.Namespace
 	perNode := make([][]int, len(snap.Nodes))
 	parallelize(workers, len(snap.Nodes), func(i int) {
 		ni := snap.Nodes[i]
@@ -129,28 +169,18 @@ func (st *CycleState) computeSpread(snap *Snapshot, workers int) {
 		}
 		perNode[i] = counts
 	})
-	st.spreadCounts = make([]map[string]int, len(st.spread))
-	st.spreadMin = make([]int, len(st.spread))
+	out := make([]map[string]int, len(st.spread))
 	for c := range st.spread {
-		st.spreadCounts[c] = map[string]int{}
+		out[c] = map[string]int{}
 	}
 	for i, counts := range perNode {
 		for c, n := range counts {
 			if n >= 0 {
-				st.spreadCounts[c][snap.Nodes[i].Node.Labels[st.spread[c].key]] += n
+				out[c][snap.Nodes[i].Node.Labels[st.spread[c].key]] += n
 			}
 		}
 	}
-	for c := range st.spread {
-		lowest := math.MaxInt
-		for _, n := range st.spreadCounts[c] {
-			lowest = min(lowest, n)
-		}
-		if lowest == math.MaxInt || len(st.spreadCounts[c]) < st.spread[c].minDomains {
-			lowest = 0
-		}
-		st.spreadMin[c] = lowest
-	}
+	return out
 }
 
 // PodTopologySpread enforces DoNotSchedule constraints: placing the pod on

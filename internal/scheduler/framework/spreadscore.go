@@ -67,6 +67,11 @@ func (s SpreadPreference) PreScore(st *CycleState, snap *Snapshot, feasible []*N
 		ss.weights[c] = math.Log(float64(size + 2))
 	}
 	ns := pod.Namespace
+	if allIndependent(st, cs) {
+		s.domainCounts(st, snap, ss)
+		st.spreadScore = ss
+		return
+	}
 	perNode := make([][]int, len(snap.Nodes))
 	parallelize(s.Workers, len(snap.Nodes), func(i int) {
 		ni := snap.Nodes[i]
@@ -97,6 +102,32 @@ func (s SpreadPreference) PreScore(st *CycleState, snap *Snapshot, feasible []*N
 		}
 	}
 	st.spreadScore = ss
+}
+
+// domainCounts fills ss.counts from the snapshot's domain tables: the same
+// sums as PreScore's walk over every node, when no node is excluded for
+// this pod alone. Only the domains of feasible nodes are wanted.
+func (SpreadPreference) domainCounts(st *CycleState, snap *Snapshot, ss *spreadScoreState) {
+	var required []string
+	if ss.requireAll {
+		required = constraintKeys(ss.constraints)
+	}
+	ns := st.pod.Pod.Namespace
+	for c := range ss.constraints {
+		sc := &ss.constraints[c]
+		if sc.key == corev1.LabelHostname || len(ss.counts[c]) == 0 {
+			continue
+		}
+		tbl := ss.tables[c]
+		t := domains(snap, sc.memoKey, sc.key, required, func(ni *NodeInfo) int {
+			return countSelected(tbl, ni, ns, sc.selector)
+		})
+		for v := range ss.counts[c] {
+			if tot := t.totals[v]; tot != nil {
+				ss.counts[c][v] = tot.count
+			}
+		}
+	}
 }
 
 func hasAllKeys(ni *NodeInfo, cs []spreadConstraint) bool {
