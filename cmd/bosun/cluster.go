@@ -28,8 +28,8 @@ and node logs live under --state-dir/NAME.`,
 	cmd.PersistentFlags().DurationVar(&m.ReadyTimeout, "timeout", 2*time.Minute, "how long to wait for the API server and for nodes to be Ready")
 	cmd.AddCommand(newClusterCreateCommand(m), newClusterDeleteCommand(m), newClusterListCommand(m),
 		newClusterKubeconfigCommand(m), newClusterNodeCommand(m),
-		newClusterPartitionCommand(m, "partition", "Cut a node off the network (its processes keep running)", m.Partition),
-		newClusterPartitionCommand(m, "heal", "Reconnect a partitioned node", m.Heal))
+		newClusterNodeOpCommand(m, "partition", "Cut a node off the network (its processes keep running)", m.Partition),
+		newClusterNodeOpCommand(m, "heal", "Reconnect a partitioned node", m.Heal))
 	return cmd
 }
 
@@ -119,20 +119,6 @@ func newClusterKubeconfigCommand(m *cluster.Manager) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func newClusterPartitionCommand(m *cluster.Manager, use, short string, op func(context.Context, string, string) error) *cobra.Command {
-	var clusterName string
-	cmd := &cobra.Command{
-		Use:   use + " NODE",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return op(cmd.Context(), clusterName, args[0])
-		},
-	}
-	cmd.Flags().StringVar(&clusterName, "cluster", "", "the node's cluster (needed only when several have a node of that name)")
-	return cmd
 }
 
 func newClusterNodeCommand(m *cluster.Manager) *cobra.Command {
