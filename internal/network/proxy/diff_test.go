@@ -72,16 +72,7 @@ func TestRenderDiff(t *testing.T) {
 			if len(tc.want) == 0 && got != "" {
 				t.Fatalf("want no transaction, got\n%s", got)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("missing %q in\n%s", w, got)
-				}
-			}
-			for _, w := range tc.notWant {
-				if strings.Contains(got, w) {
-					t.Errorf("unexpected %q in\n%s", w, got)
-				}
-			}
+			checkScript(t, got, tc.want, tc.notWant)
 		})
 	}
 }

@@ -100,16 +100,7 @@ func TestRender(t *testing.T) {
 			if !strings.HasPrefix(got, "table ip bosun-proxy\ndelete table ip bosun-proxy\ntable ip bosun-proxy {\n") {
 				t.Errorf("the script does not replace the table atomically:\n%.200s", got)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("missing %q in\n%s", w, got)
-				}
-			}
-			for _, w := range tc.notWant {
-				if strings.Contains(got, w) {
-					t.Errorf("unexpected %q in\n%s", w, got)
-				}
-			}
+			checkScript(t, got, tc.want, tc.notWant)
 			if again := Render(tc.state); again != got {
 				t.Error("Render is not deterministic")
 			}
@@ -136,5 +127,21 @@ func TestNamesAreStableAndValid(t *testing.T) {
 	}
 	if affinitySet(key, "10.244.255.254:65535", 60) == names[3] {
 		t.Error("a new affinity timeout must make a new set")
+	}
+}
+
+// checkScript reports each of want missing from an nft script and each of
+// notWant present.
+func checkScript(t *testing.T, got string, want, notWant []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in\n%s", w, got)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(got, w) {
+			t.Errorf("unexpected %q in\n%s", w, got)
+		}
 	}
 }
