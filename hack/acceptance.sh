@@ -44,7 +44,11 @@ if [ "$mode" = cluster ]; then
   rc=0
   for s in "$@"; do
     echo "=== acceptance ($mode): $s.sh"
-    bash "$dir/$s.sh" || { rc=1; "$bin" cluster list --state-dir "$work/clusters" || true; }
+    if ! bash "$dir/$s.sh"; then
+      rc=1
+      "$bin" cluster node list "$cluster" --state-dir "$work/clusters" || true
+      for log in "$work/clusters/$cluster"/*/bosun.log; do echo "--- $log (last 40 lines)"; tail -40 "$log"; done
+    fi
   done
   exit $rc
 fi
