@@ -28,7 +28,7 @@ type domainTable struct {
 	values   []string
 	counts   []int
 
-	totals map[string]*domainTotal
+	totals map[string]domainTotal
 }
 
 // domainTotal is one domain's eligible nodes and their summed count.
@@ -46,7 +46,7 @@ func domains(s *Snapshot, memo memoKey, key string, required []string, count fun
 		t = &domainTable{key: key, required: required,
 			nodes: make([]*NodeInfo, n), objs: make([]*corev1.Node, n), versions: make([]uint64, n),
 			in: make([]bool, n), values: make([]string, n), counts: make([]int, n),
-			totals: map[string]*domainTotal{}}
+			totals: map[string]domainTotal{}}
 		if s.tables == nil {
 			s.tables = map[memoKey]any{}
 		}
@@ -70,6 +70,8 @@ func (t *domainTable) set(i int, ni *NodeInfo, count func(*NodeInfo) int) {
 		tot.count -= t.counts[i]
 		if tot.nodes == 0 {
 			delete(t.totals, t.values[i])
+		} else {
+			t.totals[t.values[i]] = tot
 		}
 	}
 	t.nodes[i], t.objs[i], t.versions[i] = ni, ni.Node, ni.version
@@ -89,12 +91,9 @@ func (t *domainTable) set(i int, ni *NodeInfo, count func(*NodeInfo) int) {
 	n := count(ni)
 	t.in[i], t.values[i], t.counts[i] = true, v, n
 	tot := t.totals[v]
-	if tot == nil {
-		tot = &domainTotal{}
-		t.totals[v] = tot
-	}
 	tot.nodes++
 	tot.count += n
+	t.totals[v] = tot
 }
 
 // podIndependent reports whether c counts every node carrying its key for

@@ -137,8 +137,27 @@ func TestDomainTablesMatchTheWalk(t *testing.T) {
 		if (f.spreadScore == nil) != (s.spreadScore == nil) {
 			t.Fatalf("step %d %s: score state %v, walk %v", step, k.name, f.spreadScore, s.spreadScore)
 		}
-		if f.spreadScore != nil && (!reflect.DeepEqual(f.spreadScore.counts, s.spreadScore.counts) || !reflect.DeepEqual(f.spreadScore.ignored, s.spreadScore.ignored)) {
-			t.Fatalf("step %d %s: score counts %v, walk %v", step, k.name, f.spreadScore.counts, s.spreadScore.counts)
+		if f.spreadScore == nil {
+			continue
+		}
+		if f.spreadScore.domains == nil || s.spreadScore.domains != nil {
+			t.Fatalf("step %d %s: fast path not taken, or taken for a pod with node affinity", step, k.name)
+		}
+		if !reflect.DeepEqual(f.spreadScore.counts, s.spreadScore.counts) || !reflect.DeepEqual(f.spreadScore.ignored, s.spreadScore.ignored) ||
+			!reflect.DeepEqual(f.spreadScore.weights, s.spreadScore.weights) {
+			t.Fatalf("step %d %s: score counts %v weights %v, walk %v weights %v", step, k.name,
+				f.spreadScore.counts, f.spreadScore.weights, s.spreadScore.counts, s.spreadScore.weights)
+		}
+		scores := make([][]int64, 2)
+		for j, st := range states {
+			st.scoring = feasible
+			for _, ni := range feasible {
+				scores[j] = append(scores[j], SpreadPreference{}.Score(st, ni))
+			}
+			SpreadPreference{}.Normalize(st, scores[j])
+		}
+		if !reflect.DeepEqual(scores[0], scores[1]) {
+			t.Fatalf("step %d %s: scores %v, walk %v", step, k.name, scores[0], scores[1])
 		}
 	}
 }

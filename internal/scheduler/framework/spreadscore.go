@@ -23,6 +23,9 @@ type spreadScoreState struct {
 	weights     []float64
 	ignored     map[string]bool
 	tables      []*nodeTable[int]
+	// domains, when set, hold each constraint's per-node domain and count
+	// by snapshot index (see fromDomains).
+	domains []*domainTable
 }
 
 // PreScore implements Scorer. Hostname domains are counted in Score (one
@@ -48,6 +51,10 @@ func (s SpreadPreference) PreScore(st *CycleState, snap *Snapshot, feasible []*N
 		ss.counts[c] = map[string]int{}
 		ss.tables[c] = table[int](snap, cs[c].memoKey)
 	}
+	if allIndependent(st, cs) && s.fromDomains(st, snap, feasible, ss) {
+		st.spreadScore = ss
+		return
+	}
 	for _, ni := range feasible {
 		if requireAll && !hasAllKeys(ni, cs) {
 			ss.ignored[ni.Node.Name] = true
@@ -59,19 +66,8 @@ func (s SpreadPreference) PreScore(st *CycleState, snap *Snapshot, feasible []*N
 			}
 		}
 	}
-	for c := range cs {
-		size := len(ss.counts[c])
-		if cs[c].key == corev1.LabelHostname {
-			size = len(feasible) - len(ss.ignored)
-		}
-		ss.weights[c] = math.Log(float64(size + 2))
-	}
+	ss.setWeights(len(feasible))
 	ns := pod.Namespace
-	if allIndependent(st, cs) {
-		s.domainCounts(st, snap, ss)
-		st.spreadScore = ss
-		return
-	}
 	perNode := make([][]int, len(snap.Nodes))
 	parallelize(s.Workers, len(snap.Nodes), func(i int) {
 		ni := snap.Nodes[i]
@@ -104,30 +100,65 @@ func (s SpreadPreference) PreScore(st *CycleState, snap *Snapshot, feasible []*N
 	st.spreadScore = ss
 }
 
-// domainCounts fills ss.counts from the snapshot's domain tables: the same
-// sums as PreScore's walk over every node, when no node is excluded for
-// this pod alone. Only the domains of feasible nodes are wanted.
-func (SpreadPreference) domainCounts(st *CycleState, snap *Snapshot, ss *spreadScoreState) {
+// setWeights weighs each constraint by the log of its number of domains.
+func (ss *spreadScoreState) setWeights(feasible int) {
+	for c := range ss.constraints {
+		size := len(ss.counts[c])
+		if ss.constraints[c].key == corev1.LabelHostname {
+			size = feasible - len(ss.ignored)
+		}
+		ss.weights[c] = math.Log(float64(size + 2))
+	}
+}
+
+// fromDomains fills ss as PreScore's walk over every node would, from the
+// snapshot's domain tables, when no node is excluded for this pod alone:
+// each node's domain and count are read by its snapshot index instead of
+// from its labels, whose maps, one per node, were most of a cycle's memory
+// traffic. It reports false, having changed nothing, when a feasible node
+// is not the snapshot's own.
+func (SpreadPreference) fromDomains(st *CycleState, snap *Snapshot, feasible []*NodeInfo, ss *spreadScoreState) bool {
+	for _, ni := range feasible {
+		if i := ni.snapIndex; i < 0 || i >= len(snap.Nodes) || snap.Nodes[i] != ni {
+			return false
+		}
+	}
 	var required []string
 	if ss.requireAll {
 		required = constraintKeys(ss.constraints)
 	}
 	ns := st.pod.Pod.Namespace
+	ss.domains = make([]*domainTable, len(ss.constraints))
 	for c := range ss.constraints {
-		sc := &ss.constraints[c]
-		if sc.key == corev1.LabelHostname || len(ss.counts[c]) == 0 {
-			continue
-		}
-		tbl := ss.tables[c]
-		t := domains(snap, sc.memoKey, sc.key, required, func(ni *NodeInfo) int {
+		sc, tbl := &ss.constraints[c], ss.tables[c]
+		ss.domains[c] = domains(snap, sc.memoKey, sc.key, required, func(ni *NodeInfo) int {
 			return countSelected(tbl, ni, ns, sc.selector)
 		})
+	}
+	for _, ni := range feasible {
+		i := ni.snapIndex
+		if ss.requireAll && !ss.domains[0].in[i] {
+			ss.ignored[ni.Node.Name] = true
+			continue
+		}
+		for c, t := range ss.domains {
+			if t.in[i] && ss.constraints[c].key != corev1.LabelHostname {
+				ss.counts[c][t.values[i]] = 0
+			}
+		}
+	}
+	ss.setWeights(len(feasible))
+	for c, t := range ss.domains {
+		if ss.constraints[c].key == corev1.LabelHostname {
+			continue
+		}
 		for v := range ss.counts[c] {
-			if tot := t.totals[v]; tot != nil {
+			if tot, ok := t.totals[v]; ok {
 				ss.counts[c][v] = tot.count
 			}
 		}
 	}
+	return true
 }
 
 func hasAllKeys(ni *NodeInfo, cs []spreadConstraint) bool {
@@ -143,8 +174,11 @@ func hasAllKeys(ni *NodeInfo, cs []spreadConstraint) bool {
 // already in the node's domains.
 func (SpreadPreference) Score(st *CycleState, ni *NodeInfo) int64 {
 	ss := st.spreadScore
-	if ss == nil || ss.ignored[ni.Node.Name] {
+	if ss == nil || (len(ss.ignored) > 0 && ss.ignored[ni.Node.Name]) {
 		return 0
+	}
+	if ss.domains != nil {
+		return ss.scoreFromDomains(ni.snapIndex)
 	}
 	var score float64
 	for c := range ss.constraints {
@@ -164,6 +198,24 @@ func (SpreadPreference) Score(st *CycleState, ni *NodeInfo) int64 {
 	return int64(math.Round(score))
 }
 
+// scoreFromDomains is Score reading node i's domains and counts from the
+// tables fromDomains filled.
+func (ss *spreadScoreState) scoreFromDomains(i int) int64 {
+	var score float64
+	for c, t := range ss.domains {
+		if !t.in[i] {
+			continue
+		}
+		sc := &ss.constraints[c]
+		n := t.counts[i]
+		if sc.key != corev1.LabelHostname {
+			n = ss.counts[c][t.values[i]]
+		}
+		score += float64(n)*ss.weights[c] + float64(sc.maxSkew-1)
+	}
+	return int64(math.Round(score))
+}
+
 // Normalize implements Scorer: the emptiest domains get MaxNodeScore;
 // nodes missing a required key get 0.
 func (SpreadPreference) Normalize(st *CycleState, scores []int64) {
@@ -174,16 +226,19 @@ func (SpreadPreference) Normalize(st *CycleState, scores []int64) {
 		}
 		return
 	}
+	// Reading a node's name is a memory access per node; skip it when
+	// nothing is ignored, the common case.
+	ign := len(ss.ignored) > 0
 	lo, hi := int64(math.MaxInt64), int64(0)
 	for i, s := range scores {
-		if st.scoring[i] != nil && ss.ignored[st.scoring[i].Node.Name] {
+		if ign && st.scoring[i] != nil && ss.ignored[st.scoring[i].Node.Name] {
 			continue
 		}
 		lo, hi = min(lo, s), max(hi, s)
 	}
 	for i, s := range scores {
 		switch {
-		case ss.ignored[st.scoring[i].Node.Name]:
+		case ign && ss.ignored[st.scoring[i].Node.Name]:
 			scores[i] = 0
 		case hi == 0:
 			scores[i] = MaxNodeScore
