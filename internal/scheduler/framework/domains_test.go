@@ -161,3 +161,27 @@ func TestDomainTablesMatchTheWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestSpreadScoreOfNodesOutsideTheSnapshotWalks: a node list that is not
+// the snapshot's own (a copy, as preemption's what-if views are) cannot be
+// read from the snapshot's tables by index, so scoring walks it instead.
+func TestSpreadScoreOfNodesOutsideTheSnapshotWalks(t *testing.T) {
+	zones := func(i int) map[string]string {
+		return map[string]string{corev1.LabelTopologyZone: fmt.Sprint("z", i%2)}
+	}
+	snap := cluster(nodesNamed(4, "4", "8Gi", 110, zones), map[string][]*corev1.Pod{
+		"n0": {pod("a", withLabels("app", "x"))}, "n1": {pod("b", withLabels("app", "x"))}, "n2": {pod("c", withLabels("app", "x"))},
+	})
+	feasible := []*NodeInfo{snap.Nodes[0], snap.Nodes[1].Clone(), snap.Nodes[3]}
+	pi := NewPodInfo(pod("new", withLabels("app", "x")))
+	pi.DefaultSpread = labels.SelectorFromSet(labels.Set{"app": "x"})
+	st := NewCycleState(pi, snap, 1)
+	SpreadPreference{}.PreScore(st, snap, feasible)
+	ss := st.spreadScore
+	if ss == nil || ss.domains != nil {
+		t.Fatal("scored a node outside the snapshot through the tables")
+	}
+	if want := map[string]int{"z0": 2, "z1": 1}; !reflect.DeepEqual(ss.counts[1], want) {
+		t.Fatalf("zone counts %v, want %v", ss.counts[1], want)
+	}
+}
