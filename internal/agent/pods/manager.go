@@ -3,6 +3,7 @@ package pods
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -46,6 +47,12 @@ type Config struct {
 	Clock clock.WithTicker
 	// Log defaults to slog.Default().
 	Log *slog.Logger
+	// SandboxParallelism is how many pod sandboxes are created at once
+	// (default 2 per CPU the agent may use). Creating one is the runtime's
+	// heaviest step — CNI plugins, a shim, runc — and all CPU: a burst of
+	// pods started all at once finishes them all together at the end,
+	// while a few at a time have the first ones Ready early.
+	SandboxParallelism int
 }
 
 // Manager runs one worker per pod, keyed by UID.
@@ -56,6 +63,9 @@ type Manager struct {
 	// crash is the container restart back-off, keyed "<uid>/<container>";
 	// setup is the back-off of failed sandbox and volume setup, "<uid>/".
 	crash, setup *backoff
+
+	// sandboxSlots holds one token per sandbox being created.
+	sandboxSlots chan struct{}
 
 	mu      sync.Mutex
 	ctx     context.Context // set by Run; nil before
@@ -72,6 +82,11 @@ func New(cfg Config) *Manager {
 	if m.clock == nil {
 		m.clock = clock.RealClock{}
 	}
+	n := cfg.SandboxParallelism
+	if n <= 0 {
+		n = 2 * runtime.GOMAXPROCS(0)
+	}
+	m.sandboxSlots = make(chan struct{}, n)
 	return m
 }
 

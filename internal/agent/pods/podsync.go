@@ -71,13 +71,24 @@ func (s *podSync) createSandbox(ctx context.Context, attempt uint32) (string, er
 	if err := s.sandboxConfig("", attempt, nil); err != nil {
 		return "", err
 	}
-	resp, err := s.m.cfg.Runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: s.sandbox})
+	resp, err := s.m.runPodSandbox(ctx, s.sandbox)
 	if err != nil {
 		return "", fmt.Errorf("run sandbox of pod %s/%s: %w", s.pod.Namespace, s.pod.Name, err)
 	}
 	s.sandboxID = resp.GetPodSandboxId()
 	s.log.Info("Created pod sandbox", "sandbox", s.sandboxID, "attempt", attempt)
 	return s.sandboxID, nil
+}
+
+// runPodSandbox creates a sandbox once one of the Manager's slots is free.
+func (m *Manager) runPodSandbox(ctx context.Context, cfg *runtimeapi.PodSandboxConfig) (*runtimeapi.RunPodSandboxResponse, error) {
+	select {
+	case m.sandboxSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to create a sandbox: %w", ctx.Err())
+	}
+	defer func() { <-m.sandboxSlots }()
+	return m.cfg.Runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
 }
 
 // withPodLabels adds the pod's identity labels the workers find things by,
