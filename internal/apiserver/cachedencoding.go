@@ -1,6 +1,9 @@
 package apiserver
 
 import (
+	"net/http"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/bosun-dev/bosun/internal/apiserver/storage"
@@ -9,6 +12,22 @@ import (
 // formatProtobufItem names, in storage.Encodings, an object's protobuf
 // message as a list item carries it: no envelope, no TypeMeta.
 const formatProtobufItem = "protobuf-item"
+
+// writeCachedObject writes obj in mediaType as writeEncoded does, from its
+// cached encoding, made on first use: objects are read far more often than
+// they change. An encoding error is left to writeEncoded to report.
+func (s *Server) writeCachedObject(w http.ResponseWriter, r *http.Request, mediaType string, obj runtime.Object, enc *storage.Encodings) {
+	data, err := enc.Do("object "+mediaType, func() ([]byte, error) { return encode(mediaType, obj) })
+	if err != nil {
+		s.writeEncoded(w, r, http.StatusOK, mediaType, obj)
+		return
+	}
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Cache-Control", "no-cache, private")
+	body := &responseBody{w: w, code: http.StatusOK, gzipOK: strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")}
+	_, _ = body.Write(data)
+	body.close()
+}
 
 // protoMarshaler is what every built-in type's generated code provides.
 type protoMarshaler interface {

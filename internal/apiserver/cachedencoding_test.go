@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -142,5 +143,55 @@ func BenchmarkCachedListResponse(b *testing.B) {
 				(&Server{}).writeEncoded(discard{}, r, http.StatusOK, mediaProtobuf, build())
 			}
 		})
+	}
+}
+
+// A get served from the cached encoding is byte for byte, header for
+// header, the one writeEncoded makes, first time and from the cache, small
+// and gzip-sized.
+func TestCachedObjectMatchesEncoding(t *testing.T) {
+	small := &podList(1).Items[0]
+	big := small.DeepCopy()
+	big.Annotations = map[string]string{"big": strings.Repeat("x", gzipThreshold)}
+	for _, obj := range []runtime.Object{small, big} {
+		for _, mt := range []string{mediaJSON, mediaYAML, mediaProtobuf} {
+			for _, gz := range []bool{false, true} {
+				r := httptest.NewRequest(http.MethodGet, "/api/v1/namespaces/bench/pods/x", nil)
+				if gz {
+					r.Header.Set("Accept-Encoding", "gzip")
+				}
+				want := httptest.NewRecorder()
+				(&Server{}).writeEncoded(want, r, http.StatusOK, mt, obj)
+				enc := &storage.Encodings{}
+				for round := range 2 {
+					got := httptest.NewRecorder()
+					(&Server{}).writeCachedObject(got, r, mt, obj, enc)
+					if got.Code != want.Code || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
+						t.Fatalf("%s gzip %v round %d: %d, %d bytes; want %d, %d bytes", mt, gz, round, got.Code, got.Body.Len(), want.Code, want.Body.Len())
+					}
+					for _, h := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Cache-Control", "Vary"} {
+						if got.Header().Get(h) != want.Header().Get(h) {
+							t.Fatalf("%s gzip %v round %d: %s %q, want %q", mt, gz, round, h, got.Header().Get(h), want.Header().Get(h))
+						}
+					}
+				}
+				if _, err := enc.Do("object "+mt, func() ([]byte, error) { return nil, errors.New("not cached") }); err != nil {
+					t.Fatalf("%s: encoding not cached", mt)
+				}
+			}
+		}
+	}
+}
+
+// An object that cannot be encoded gets writeEncoded's error response.
+func TestCachedObjectEncodingError(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/namespaces/bench/pods/x", nil)
+	obj := &unstructured.Unstructured{Object: map[string]any{"kind": "X", "apiVersion": "v1", "bad": func() {}}}
+	want := httptest.NewRecorder()
+	(&Server{}).writeEncoded(want, r, http.StatusOK, mediaJSON, obj)
+	got := httptest.NewRecorder()
+	(&Server{}).writeCachedObject(got, r, mediaJSON, obj, &storage.Encodings{})
+	if got.Code != http.StatusInternalServerError || got.Code != want.Code || got.Body.String() != want.Body.String() {
+		t.Fatalf("got %d %q, want %d %q", got.Code, got.Body, want.Code, want.Body)
 	}
 }

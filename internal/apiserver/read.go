@@ -56,17 +56,29 @@ func (s *Server) get(ctx context.Context, res *registry.Resource, namespace, nam
 }
 
 func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, info requestInfo, res *registry.Resource) {
-	obj, err := s.get(r.Context(), res, info.Namespace, info.Name)
-	if err != nil {
-		s.writeError(w, r, err)
+	if res.FromStorage != nil {
+		obj, err := s.get(r.Context(), res, info.Namespace, info.Name)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.writeRead(w, r, res, obj, nil, nil)
 		return
 	}
-	s.writeRead(w, r, res, obj, nil, nil)
+	// Served as stored: the object may be the watch cache's, with its
+	// encodings, which writeRead only reads.
+	obj, enc, err := s.store.GetShared(r.Context(), s.key(res, info.Namespace, info.Name))
+	if err != nil {
+		s.writeError(w, r, storageError(err, res.GVR.GroupResource(), info.Name))
+		return
+	}
+	s.writeRead(w, r, res, obj, nil, []*storage.Encodings{enc})
 }
 
 // writeRead writes a get or list result, transformed to a Table or
 // PartialObjectMetadata when the client asked for one. encs, when set,
-// holds the list items' cached encodings (see list).
+// holds the list items' cached encodings (see list), or for a get (items
+// nil) obj's at encs[0].
 func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res *registry.Resource, obj runtime.Object, items []runtime.Object, encs []*storage.Encodings) {
 	_, custom := res.New().(*unstructured.Unstructured)
 	out, err := negotiate(r, true, !custom)
@@ -85,6 +97,10 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res *registry
 		return
 	case "PartialObjectMetadata", "PartialObjectMetadataList":
 		s.writeEncoded(w, r, http.StatusOK, out.mediaType, partialMetadata(obj, items))
+		return
+	}
+	if items == nil && len(encs) == 1 && encs[0] != nil && !custom {
+		s.writeCachedObject(w, r, out.mediaType, obj, encs[0])
 		return
 	}
 	if out.mediaType == mediaProtobuf {

@@ -2,13 +2,16 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 func TestEncodingsHoldsFirstResultPerFormat(t *testing.T) {
@@ -107,4 +110,85 @@ func TestListEncodingsFollowObjectVersions(t *testing.T) {
 			t.Errorf("item %s: held %q, want %q", nameOf(again.Items[i]), b, want)
 		}
 	}
+}
+
+// GetShared answers what Get answers: the cache's object when it holds the
+// revision etcd returned, a decoded one (no Encodings) otherwise, and the
+// same errors.
+func TestGetSharedMatchesGet(t *testing.T) {
+	s, client := newTestStore(t, Options{})
+	rev := fillConfigMaps(t, s, "shared", 2)
+	key := cmKey("shared", "cm-001")
+	if _, err := s.List(t.Context(), Prefix("", "configmaps", "shared"), ListOptions{ResourceVersion: strconv.FormatInt(rev, 10)}); err != nil {
+		t.Fatal(err) // waits for the cache to hold rev
+	}
+	want, err := s.Get(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, enc, err := s.GetShared(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc == nil || got != s.cached(key).obj {
+		t.Fatal("cache holds the revision, but its object was not used")
+	}
+	if !apiequality.Semantic.DeepEqual(got, want) {
+		t.Fatalf("GetShared = %+v, want %+v", got, want)
+	}
+
+	// A store whose cache is not filled decodes, as Get does.
+	cold, err := New(client, NewJSONCodec(scheme.Scheme), Options{Logger: s.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, enc, err = cold.GetShared(t.Context(), key)
+	if err != nil || enc != nil || !apiequality.Semantic.DeepEqual(got, want) {
+		t.Fatalf("cold GetShared = %+v, %v, %v; want %+v", got, enc, err, want)
+	}
+
+	// A cache entry at another revision is not used.
+	en := s.cached(key)
+	stale := &entry{key: key, obj: en.obj, rev: en.rev - 1}
+	s.mu.Lock()
+	s.tree.ReplaceOrInsert(stale)
+	s.mu.Unlock()
+	got, enc, err = s.GetShared(t.Context(), key)
+	if err != nil || enc != nil || got == en.obj || !apiequality.Semantic.DeepEqual(got, want) {
+		t.Fatalf("GetShared with a stale cache entry = %v, %v (shared %v)", enc, err, got == en.obj)
+	}
+	s.mu.Lock()
+	s.tree.ReplaceOrInsert(en)
+	s.mu.Unlock()
+
+	if _, _, err := s.GetShared(t.Context(), cmKey("shared", "none")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing key: %v, want ErrNotFound", err)
+	}
+}
+
+// BenchmarkGetShared compares a get that decodes (Get) with one the cache
+// answers (GetShared) for the same 100 pods.
+func BenchmarkGetShared(b *testing.B) {
+	s, _ := newTestStore(b, Options{})
+	fillPods(b, s, 100)
+	if _, err := s.List(b.Context(), Prefix("", "pods", "default"), ListOptions{}); err != nil {
+		b.Fatal(err) // the cache is current
+	}
+	key := func(i int) string { return Key("", "pods", "default", fmt.Sprintf("p-%07d", i%100+1)) }
+	b.Run("Get", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.Get(b.Context(), key(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("GetShared", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, _, err := s.GetShared(b.Context(), key(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -95,6 +95,10 @@ type Interface interface {
 	Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error)
 	// Get returns the object at key (from etcd, so it is always current).
 	Get(ctx context.Context, key string) (runtime.Object, error)
+	// GetShared is Get for callers that only read: the object may be the
+	// watch cache's (when it holds the same revision etcd returns), shared
+	// and read-only, and then comes with its cached Encodings (else nil).
+	GetShared(ctx context.Context, key string) (runtime.Object, *Encodings, error)
 	// GetCached returns the object at key from the watch cache, which may lag
 	// etcd by a moment: for checks that tolerate that (admission), not for
 	// answering clients. The object is the cache's: read-only.
