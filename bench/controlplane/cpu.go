@@ -16,14 +16,13 @@ import (
 // other load; CPU per pod is what a change to the code moves.
 //
 // A thousand simulated nodes renewing Leases cost CPU whether or not pods
-// are scheduled; on a loaded machine a slow phase would charge that to each
-// pod. The meter first measures that idle rate and subtracts it.
+// are scheduled, so a phase slowed by other load charges more of it to
+// each pod; the meter also reports that rate, measured before the phase.
 type cpuMeter struct {
 	names []string
 	pids  []int
 	start []time.Duration
 	idle  []float64 // CPU per wall second before the phase
-	at    time.Time
 }
 
 // startCPU measures the idle rate for idle, then starts metering the server
@@ -44,9 +43,9 @@ func startCPU(simPID int, idle time.Duration) (*cpuMeter, error) {
 	if m.start, err = m.read(); err != nil {
 		return nil, err
 	}
-	m.at = time.Now()
+	secs := time.Since(t0).Seconds()
 	for i := range m.pids {
-		m.idle = append(m.idle, float64(m.start[i]-before[i])/m.at.Sub(t0).Seconds())
+		m.idle = append(m.idle, float64(m.start[i]-before[i])/float64(time.Second)/secs)
 	}
 	return m, nil
 }
@@ -63,21 +62,32 @@ func (m *cpuMeter) read() ([]time.Duration, error) {
 	return out, nil
 }
 
-// perItem renders each process's CPU since start, less its idle rate,
-// divided by n, e.g. "server 1.20 + sim 0.30 + bench 0.10 ms".
+// perItem renders each process's CPU since start divided by n, e.g.
+// "server 1.20 + sim 0.30 + bench 0.10 ms".
 func (m *cpuMeter) perItem(n int) (string, error) {
 	now, err := m.read()
 	if err != nil {
 		return "", err
 	}
-	secs := time.Since(m.at).Seconds()
 	var parts []string
 	for i := range m.pids {
-		used := float64(now[i]-m.start[i]) - m.idle[i]*secs
-		per := used / float64(time.Millisecond) / float64(n)
+		per := float64(now[i]-m.start[i]) / float64(time.Millisecond) / float64(n)
 		parts = append(parts, fmt.Sprintf("%s %.2f", m.names[i], per))
 	}
 	return strings.Join(parts, " + ") + " ms", nil
+}
+
+// idleRates renders the CPU each process used per wall second before the
+// phase, e.g. "server 0.25 + sim 0.03 + bench 0.00 cores": what a phase's
+// CPU per pod includes at that rate whatever the pods cost. It is not
+// subtracted: right after a phase the cluster is still settling (pod
+// statuses, Deployment status), which would make it overstate the floor.
+func (m *cpuMeter) idleRates() string {
+	var parts []string
+	for i := range m.pids {
+		parts = append(parts, fmt.Sprintf("%s %.2f", m.names[i], m.idle[i]))
+	}
+	return strings.Join(parts, " + ") + " cores"
 }
 
 // childOtherThan finds the one child process of this process other than

@@ -72,7 +72,8 @@ func (b *bench) schedule(ctx context.Context, name string, withSpread bool, targ
 	if err != nil {
 		return err
 	}
-	b.rep.Add(harness.Figure{Name: name + ": CPU per pod, less idle", Value: perPod})
+	b.rep.Add(harness.Figure{Name: name + ": CPU per pod", Value: perPod})
+	b.rep.Add(harness.Figure{Name: name + ": CPU rate before the phase", Value: cpu.idleRates()})
 	lat := harness.Sorted(b.t.latencies(ns))
 	b.rep.Latency(name+": scheduling latency p50", harness.Quantile(lat, 0.5), "", 0)
 	b.rep.Latency(name+": scheduling latency p99", harness.Quantile(lat, 0.99), "", 0)
