@@ -32,6 +32,9 @@ type CycleState struct {
 	spread             []spreadConstraint
 	spreadCounts       []map[string]int
 	spreadMin          []int
+	// spreadDomains, when set, hold each DoNotSchedule constraint's node
+	// domains by snapshot index (see domainSpreadCounts).
+	spreadDomains []*domainTable
 
 	// Scoring state, filled by the scorers' PreScore.
 	affinityScores map[string]map[string]int64

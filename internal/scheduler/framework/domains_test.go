@@ -134,6 +134,17 @@ func TestDomainTablesMatchTheWalk(t *testing.T) {
 		if !reflect.DeepEqual(f.spreadCounts, s.spreadCounts) || !reflect.DeepEqual(f.spreadMin, s.spreadMin) {
 			t.Fatalf("step %d %s: filter counts %v min %v, walk %v min %v", step, k.name, f.spreadCounts, f.spreadMin, s.spreadCounts, s.spreadMin)
 		}
+		if len(f.spread) > 0 && (f.spreadDomains == nil || s.spreadDomains != nil) {
+			t.Fatalf("step %d %s: filter fast path not taken, or taken for a pod with node affinity", step, k.name)
+		}
+		for _, ni := range snap.Nodes {
+			if ni.Node == nil {
+				continue
+			}
+			if got, want := (PodTopologySpread{}).Filter(f, ni), (PodTopologySpread{}).Filter(s, ni); !reflect.DeepEqual(got, want) {
+				t.Fatalf("step %d %s: filter on %s says %v, walk %v", step, k.name, ni.Name(), got, want)
+			}
+		}
 		if (f.spreadScore == nil) != (s.spreadScore == nil) {
 			t.Fatalf("step %d %s: score state %v, walk %v", step, k.name, f.spreadScore, s.spreadScore)
 		}

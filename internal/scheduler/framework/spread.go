@@ -131,11 +131,13 @@ func (st *CycleState) domainSpreadCounts(snap *Snapshot, tables []*nodeTable[int
 	ns := st.pod.Pod.Namespace
 	required := constraintKeys(st.spread)
 	out := make([]map[string]int, len(st.spread))
+	st.spreadDomains = make([]*domainTable, len(st.spread))
 	for c := range st.spread {
 		sc, tbl := &st.spread[c], tables[c]
 		t := domains(snap, sc.memoKey, sc.key, required, func(ni *NodeInfo) int {
 			return countSelected(tbl, ni, ns, sc.selector)
 		})
+		st.spreadDomains[c] = t
 		out[c] = make(map[string]int, len(t.totals))
 		for v, tot := range t.totals {
 			out[c][v] = tot.count
@@ -193,6 +195,12 @@ func (PodTopologySpread) Name() string { return "PodTopologySpread" }
 
 // Filter implements Filter.
 func (PodTopologySpread) Filter(st *CycleState, ni *NodeInfo) *Status {
+	if len(st.spreadDomains) > 0 {
+		if i := ni.snapIndex; i >= 0 && i < len(st.spreadDomains[0].nodes) && st.spreadDomains[0].nodes[i] == ni &&
+			st.spreadDomains[0].objs[i] == ni.Node && st.spreadDomains[0].in[i] {
+			return st.filterFromDomains(i)
+		}
+	}
 	for c := range st.spread {
 		sc := &st.spread[c]
 		v, ok := ni.Node.Labels[sc.key]
@@ -200,6 +208,19 @@ func (PodTopologySpread) Filter(st *CycleState, ni *NodeInfo) *Status {
 			return statusSpreadMissingKey
 		}
 		if st.spreadCounts[c][v]+sc.selfMatch-st.spreadMin[c] > sc.maxSkew {
+			return statusSpread
+		}
+	}
+	return nil
+}
+
+// filterFromDomains is Filter for node i of the snapshot, which carries
+// every constraint's key: its domains are read from the tables by index,
+// not looked up in its label map, once per node the search visits.
+func (st *CycleState) filterFromDomains(i int) *Status {
+	for c, t := range st.spreadDomains {
+		sc := &st.spread[c]
+		if st.spreadCounts[c][t.values[i]]+sc.selfMatch-st.spreadMin[c] > sc.maxSkew {
 			return statusSpread
 		}
 	}
