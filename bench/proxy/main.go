@@ -97,7 +97,10 @@ func run(ctx context.Context, out io.Writer, rep *harness.Report, services, endp
 		return err
 	}
 	// The median, as a shared host stretches single runs at random.
-	rep.Latency("full sync: nft -f whole table (median)", harness.Quantile(harness.Sorted(wall), 0.5), "<", fullTarget)
+	// A full sync is the Go render and nft's apply, one after the other.
+	applied := harness.Quantile(harness.Sorted(wall), 0.5)
+	rep.Latency("full sync: render + nft -f whole table (median)", best+applied, "<", fullTarget)
+	rep.Latency("full sync: nft -f whole table (median)", applied, "<", 0)
 	rep.Latency("full sync: nft CPU (user+sys, median)", harness.Quantile(harness.Sorted(cpu), 0.5), "<", 0)
 	rep.Latency("full sync: nft CPU (user+sys, best)", harness.Sorted(cpu)[0], "<", 0)
 	var times changeTimes

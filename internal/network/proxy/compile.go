@@ -16,7 +16,7 @@ const defaultAffinityTimeout int32 = 10800
 // compile builds the variable part of the table for s.
 func compile(s State) *ruleset {
 	x := newIndex()
-	x.update(compileAll(s))
+	x.fill(compileAll(s))
 	return x.rs
 }
 

@@ -86,6 +86,22 @@ func (x *index) update(frags map[string]*ruleset) (before, after *ruleset) {
 	return before, after
 }
 
+// fill builds a new index's table from every service's part: update
+// without the before and after of a change, which a full sync never uses.
+func (x *index) fill(frags map[string]*ruleset) {
+	for key, f := range frags {
+		x.replace(key, f)
+	}
+	x.rs.cidr = x.podCIDR()
+	for m, elems := range x.claims {
+		for k, c := range elems {
+			if len(c) > 0 {
+				x.rs.maps[m][k] = c[0].value
+			}
+		}
+	}
+}
+
 // replace swaps one service's chains, sets and claims.
 func (x *index) replace(key string, f *ruleset) {
 	if old := x.frags[key]; old != nil {

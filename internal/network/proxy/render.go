@@ -49,7 +49,8 @@ func writeMapBlock(b *strings.Builder, m named, elems map[string]string) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(b, "\n\t\t%s", m.element(k, elems[k]))
+			b.WriteString("\n\t\t")
+			b.WriteString(m.element(k, elems[k]))
 		}
 		b.WriteString(" }")
 	}
@@ -62,7 +63,9 @@ func writeChainBlock(b *strings.Builder, name, hook string, rules []string) {
 		fmt.Fprintf(b, "\t\t%s\n", hook)
 	}
 	for _, r := range rules {
-		fmt.Fprintf(b, "\t\t%s\n", r)
+		b.WriteString("\t\t")
+		b.WriteString(r)
+		b.WriteString("\n")
 	}
 	b.WriteString("\t}\n")
 }

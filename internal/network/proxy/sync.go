@@ -83,7 +83,7 @@ func (p *Proxier) syncAll(ctx context.Context, all bool) error {
 	}
 	stale := p.staleUDP(changed)
 	fresh := newIndex()
-	fresh.update(frags)
+	fresh.fill(frags)
 	script := renderFull(fresh.rs)
 	if p.valid && all {
 		script = renderDiff(p.table.rs, fresh.rs, true)
