@@ -2,14 +2,14 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
-	"strings"
+
+	"github.com/bosun-dev/bosun/internal/network/routes"
 )
 
 // linkExists reports whether the host namespace has an interface of that name.
@@ -47,35 +47,25 @@ func hostPrefixes(ctx context.Context) ([]netip.Prefix, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list host routes: %w", err)
 	}
-	routes, err := parseRoutes(raw)
+	rs, err := parseRoutes(raw)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, routes...), nil
+	return append(out, rs...), nil
 }
 
-// parseRoutes reads `ip -j route` output; the default route overlaps
-// everything, so it is left out, and host routes become /32s.
+// parseRoutes reads `ip -j route` output as IPv4 prefixes; the default
+// route overlaps everything, so it is left out.
 func parseRoutes(raw []byte) ([]netip.Prefix, error) {
-	var routes []struct {
-		Dst string `json:"dst"`
-	}
-	if err := json.Unmarshal(raw, &routes); err != nil {
+	all, err := routes.ParseRoutes(raw)
+	if err != nil {
 		return nil, fmt.Errorf("parse host routes: %w", err)
 	}
 	var out []netip.Prefix
-	for _, r := range routes {
-		if r.Dst == "" || r.Dst == "default" {
-			continue
+	for _, r := range all {
+		if r.Dst.Addr().Is4() && r.Dst.Bits() > 0 {
+			out = append(out, r.Dst.Masked())
 		}
-		if !strings.Contains(r.Dst, "/") {
-			r.Dst += "/32"
-		}
-		p, err := netip.ParsePrefix(r.Dst)
-		if err != nil || !p.Addr().Is4() || p.Bits() == 0 {
-			continue
-		}
-		out = append(out, p.Masked())
 	}
 	return out, nil
 }

@@ -54,13 +54,13 @@ func listOwn(ctx context.Context, run Runner) ([]Route, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list pod routes: %w", err)
 	}
-	return parseRoutes(out)
+	return ParseRoutes(out)
 }
 
-// parseRoutes turns `ip -j route show` output into routes. A route
+// ParseRoutes turns `ip -j route show` output into routes. A route
 // without a gateway is still returned (with a zero Via), so it is replaced
 // or removed rather than ignored.
-func parseRoutes(out []byte) ([]Route, error) {
+func ParseRoutes(out []byte) ([]Route, error) {
 	var raw []ipRoute
 	if len(bytes.TrimSpace(out)) > 0 {
 		if err := json.Unmarshal(out, &raw); err != nil {
@@ -111,7 +111,7 @@ func connected(ctx context.Context, run Runner) ([]netip.Prefix, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list connected subnets: %w", err)
 	}
-	routes, err := parseRoutes(out)
+	routes, err := ParseRoutes(out)
 	if err != nil {
 		return nil, err
 	}

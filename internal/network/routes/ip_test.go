@@ -30,7 +30,7 @@ func TestParseRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseRoutes([]byte(tt.out))
+			got, err := ParseRoutes([]byte(tt.out))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -38,7 +38,7 @@ func TestParseRoutes(t *testing.T) {
 				return
 			}
 			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("parseRoutes = %v, %v; want %v", got, err, tt.want)
+				t.Fatalf("ParseRoutes = %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}
