@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 
+	"github.com/bosun-dev/bosun/internal/network/cni"
+
 	"github.com/bosun-dev/bosun/internal/network/routes"
 )
 
@@ -107,7 +109,7 @@ func setUpHost(ctx context.Context, c *Cluster) error {
 	if err := runStdin(ctx, masqueradeRules(c.NFTable, c.Bridge, subnet), "nft", "-f", "-"); err != nil {
 		return fmt.Errorf("host masquerade table: %w", err)
 	}
-	if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1"), 0o644); err != nil {
+	if err := cni.EnableForwarding(); err != nil {
 		return fmt.Errorf("enable host IP forwarding: %w", err)
 	}
 	return nil
