@@ -1,12 +1,12 @@
 package dns
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"strings"
+
+	"github.com/bosun-dev/bosun/internal/agent/containerconfig"
 )
 
 // DefaultResolvConf is where upstream resolvers are read from when
@@ -26,16 +26,10 @@ func readUpstreams(path string) ([]string, error) {
 // "ip:53" addresses, in order, ignoring anything that is not an address.
 func parseResolvConf(data []byte) []string {
 	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 || f[0] != "nameserver" {
-			continue
-		}
+	for _, ns := range containerconfig.ParseResolvConf(data).Nameservers {
 		// A link-local IPv6 server carries its zone ("fe80::1%eth0").
-		host, zone, _ := strings.Cut(f[1], "%")
-		ip := net.ParseIP(host)
-		if ip == nil {
+		host, zone, _ := strings.Cut(ns, "%")
+		if net.ParseIP(host) == nil {
 			continue
 		}
 		if zone != "" {
