@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/bosun-dev/bosun/internal/pki"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -113,23 +115,8 @@ func (c *Cluster) Save() error {
 	if err != nil {
 		return fmt.Errorf("encode cluster %s: %w", c.Name, err)
 	}
-	tmp, err := os.CreateTemp(c.dir, ".cluster.json.tmp*")
-	if err != nil {
-		return fmt.Errorf("save cluster %s: %w", c.Name, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save cluster %s: %w", c.Name, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save cluster %s: %w", c.Name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save cluster %s: %w", c.Name, err)
-	}
-	if err := os.Rename(tmp.Name(), stateFile(c.dir)); err != nil {
+	// 0600: it holds the nodes' join tokens.
+	if err := pki.WriteFileAtomic(stateFile(c.dir), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save cluster %s: %w", c.Name, err)
 	}
 	return nil
